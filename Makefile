@@ -1,0 +1,26 @@
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test bench install install-test clean
+
+$(BIN)/radar: pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $(BIN)/radar
+
+install: $(BIN)/radar
+
+demo: install
+	$(BIN)/radar demo
+
+test: install
+	@command -v chromium >/dev/null 2>&1 || echo "note: /usr/bin/chromium missing; the browser test will be skipped (apt-get install chromium)"
+	$(BIN)/python -m pytest -q
+
+bench: install
+	$(BIN)/python -m tests.benchmarks.run
+
+clean:
+	rm -rf data/*.duckdb data/sample mlruns/mlflow.db mlruns/[0-9]*

@@ -1,0 +1,54 @@
+"""Users of each account: personas, sign-up and deactivation days, and how active each one is."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from features.sample import spec
+from features.sample.portfolio import Portfolio
+
+
+@dataclass
+class Users:
+    """Per-user arrays, sorted by account."""
+    account: np.ndarray
+    persona: np.ndarray
+    created: np.ndarray  # day
+    deactivated: np.ndarray  # day, or a large number
+    propensity: np.ndarray  # chance of being active on a normal weekday at full health
+
+    def __len__(self) -> int:
+        return len(self.account)
+
+
+def headcount(rng: np.random.Generator, p: Portfolio) -> np.ndarray:
+    """Registered users per account: about the seat count, or many more with no seat cap."""
+    count = np.round(p.seats0 * rng.uniform(0.6, 1.15, p.n)).astype(int)
+    big = np.round(np.exp(rng.normal(np.log(np.where(p.segment == 3, 1500, 400)), 0.6, p.n)))
+    count = np.where(p.unlimited, big, count).astype(int)
+    if p.n >= 200 and p.unlimited.any():  # the research's 40,000-user account with no cap
+        top = np.flatnonzero(p.unlimited)[np.argmax(p.segment[p.unlimited])]
+        count[top] = max(count[top], 20_000)
+    return np.maximum(count, 1)
+
+
+def build(rng: np.random.Generator, p: Portfolio, days: int) -> Users:
+    count = headcount(rng, p)
+    acc = np.repeat(np.arange(p.n), count)
+    m = len(acc)
+    persona = rng.choice(len(spec.PERSONAS), m, p=spec.PERSONA_SHARE)
+    start = p.first_start[acc]
+    life_end = np.minimum(p.churn_day[acc], days)
+    early = rng.random(m) < 0.65
+    created = np.where(early, start + rng.integers(0, 30, m),
+                       start + (rng.random(m) * np.maximum(life_end - start, 1)).astype(int))
+    deactivated = np.where(rng.random(m) < spec.DEACTIVATE_SHARE,
+                           created + rng.integers(30, 900, m), 10**9)
+    churned = p.churn_day[acc] < days
+    deactivated = np.where(churned, np.minimum(deactivated, p.churn_day[acc] + rng.integers(5, 40, m)),
+                           deactivated)
+    propensity = rng.beta(2, 3, m) * np.take(spec.PERSONA_ACTIVITY, persona)
+    propensity *= np.where(p.unlimited[acc], 0.15, 1.0)  # most users of uncapped accounts are occasional
+    propensity[rng.random(m) < spec.NEVER_LOGIN_SHARE] = 0.0
+    return Users(acc, persona, created, deactivated, propensity)
