@@ -82,3 +82,10 @@ TABLES: tuple[Table, ...] = (
 )
 
 BY_NAME = {t.name: t for t in TABLES}
+
+# manual traits the health score understands, with the values each accepts
+TRAIT_VALUES: dict[str, tuple[str, ...]] = {
+    "pulse": ("healthy", "concerning", "poor"),
+    "champion": ("yes", "no"),
+    "buyer_access": ("yes", "no"),
+}

@@ -48,7 +48,7 @@ def build(rng: np.random.Generator, p: Portfolio, days: int) -> Users:
     churned = p.churn_day[acc] < days
     deactivated = np.where(churned, np.minimum(deactivated, p.churn_day[acc] + rng.integers(5, 40, m)),
                            deactivated)
-    propensity = rng.beta(2, 3, m) * np.take(spec.PERSONA_ACTIVITY, persona)
+    propensity = rng.beta(3, 2.2, m) * np.take(spec.PERSONA_ACTIVITY, persona)
     propensity *= np.where(p.unlimited[acc], 0.15, 1.0)  # most users of uncapped accounts are occasional
     propensity[rng.random(m) < spec.NEVER_LOGIN_SHARE] = 0.0
     return Users(acc, persona, created, deactivated, propensity)

@@ -1,0 +1,149 @@
+"""`radar health`: the rule-based health score for every feature snapshot.
+
+Pure scoring over the `features` frame; `run` is the only function that reads or writes the
+warehouse. Output grain: one row per (account_id, as_of).
+"""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from features.paths import FEATURES_CONFIG
+from features.warehouse import require_table
+
+TIERS = ("healthy", "concerning", "poor")
+
+
+@dataclass(frozen=True)
+class Trait:
+    feature: str
+    label: str
+    healthy: float
+    poor: float
+    age_feature: str | None = None  # set for manual traits, which go stale
+    weight: float = 1.0
+
+
+@dataclass(frozen=True)
+class Category:
+    name: str
+    label: str
+    weight: float
+    traits: tuple[Trait, ...]
+
+
+@dataclass(frozen=True)
+class HealthConfig:
+    categories: tuple[Category, ...]
+    stale_days: int = 90
+    healthy_at: float = 70
+    poor_below: float = 40
+
+    def trait_weights(self) -> dict[str, float]:
+        """Each trait's share of the whole score: category weight split by trait weight."""
+        out = {}
+        for c in self.categories:
+            total = sum(t.weight for t in c.traits)
+            for t in c.traits:
+                out[t.feature] = c.weight * t.weight / total
+        return out
+
+
+def load_config(path: Path | None = None) -> HealthConfig:
+    with open(path or FEATURES_CONFIG / "health.toml", "rb") as f:
+        raw = tomllib.load(f)
+    cats = tuple(Category(c["name"], c["label"], float(c["weight"]),
+                          tuple(Trait(**t) for t in c["traits"])) for c in raw["categories"])
+    return HealthConfig(cats, raw.get("stale_days", 90), raw["tiers"]["healthy"], raw["tiers"]["poor"])
+
+
+def trait_score(values: pd.Series, healthy: float, poor: float) -> pd.Series:
+    """0 at `poor`, 100 at `healthy`, linear between and clipped; NaN stays NaN."""
+    return ((values.astype(float) - poor) / (healthy - poor)).clip(0, 1) * 100
+
+
+def tier(score: pd.Series, cfg: HealthConfig) -> pd.Series:
+    out = np.select([score >= cfg.healthy_at, score >= cfg.poor_below, score.notna()],
+                    ["healthy", "concerning", "poor"], "unknown")
+    return pd.Series(out, index=score.index)
+
+
+def _append(labels: pd.Series, mask: pd.Series, label: str) -> pd.Series:
+    """Add `label` to a '; '-joined list where `mask` holds."""
+    joined = labels.where(labels == "", labels + "; ") + label
+    return labels.where(~mask, joined)
+
+
+def score(features: pd.DataFrame, cfg: HealthConfig) -> pd.DataFrame:
+    """Health per snapshot: total, tier, coverage, missing and stale traits, categories, traits."""
+    out = features[["account_id", "as_of"]].copy()
+    weights = cfg.trait_weights()
+    total_w = sum(weights.values())
+    num = pd.Series(0.0, index=features.index)
+    den = pd.Series(0.0, index=features.index)
+    missing = pd.Series("", index=features.index)
+    stale = pd.Series("", index=features.index)
+    cat_cols = {}
+    for c in cfg.categories:
+        c_num = pd.Series(0.0, index=features.index)
+        c_den = pd.Series(0.0, index=features.index)
+        for t in c.traits:
+            raw = features[t.feature] if t.feature in features else pd.Series(np.nan, index=features.index)
+            s = trait_score(raw, t.healthy, t.poor)
+            if t.age_feature:
+                age = features.get(t.age_feature, pd.Series(np.nan, index=features.index))
+                is_stale = s.notna() & (age > cfg.stale_days)
+                stale = _append(stale, is_stale, t.label)
+                s = s.where(~is_stale)
+            missing = _append(missing, s.isna(), t.label)
+            out[f"trait_{t.feature}"] = s.round(1)
+            w = weights[t.feature]
+            num += s.fillna(0) * w
+            den += s.notna() * w
+            c_num += s.fillna(0) * w
+            c_den += s.notna() * w
+        cat_cols[f"cat_{c.name}"] = (c_num / c_den.where(c_den > 0))
+    out["health_score"] = (num / den.where(den > 0)).round(1)
+    out["health_tier"] = tier(out["health_score"], cfg)
+    out["coverage"] = (den / total_w).round(3)
+    out["missing_traits"] = missing
+    out["stale_traits"] = stale
+    for k, v in cat_cols.items():
+        out[k] = v.round(1)
+    first = ["account_id", "as_of", "health_score", "health_tier", "coverage", "missing_traits",
+             "stale_traits", *cat_cols]
+    return out[first + [c for c in out.columns if c not in first]]
+
+
+def run(con: duckdb.DuckDBPyConnection, as_of=None, out: Path | None = None,
+        cfg: HealthConfig | None = None) -> pd.DataFrame:
+    """Score the `features` table (or one as_of) and write table `health` (and Parquet to `out`)."""
+    require_table(con, "features", "radar features")
+    where, params = ("where as_of = ?", [as_of]) if as_of else ("", [])
+    feats = con.execute(f"select * from features {where}", params).df()
+    if as_of and feats.empty:
+        raise ValueError(f"no feature snapshot at {as_of}; run `radar features --as-of {as_of}` first")
+    health = score(feats, cfg or load_config())
+    con.register("h", health)
+    con.execute("begin")
+    if as_of and _has(con, "health"):
+        con.execute("delete from health where as_of = ?", [as_of])
+        con.execute("insert into health by name select * from h")
+    else:
+        con.execute("create or replace table health as select * from h")
+    con.execute("commit")
+    con.unregister("h")
+    if out:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        health.to_parquet(out, index=False)
+    return health
+
+
+def _has(con, name):
+    return con.execute("select count(*) from information_schema.tables where table_name = ?",
+                       [name]).fetchone()[0] > 0

@@ -1,0 +1,191 @@
+"""`radar features`: point-in-time feature snapshots, one row per (account_id, as_of).
+
+Runs the SQL under sql/ on DuckDB: staging views, daily base tables, the spine, then one file
+per feature family, each keyed by (account_id, as_of). Windows end on as_of, inclusive, so
+no feature sees a row stamped after its observation date.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import time
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from features.catalog import Feature, event_type_features, load_catalog, persona_feature, slug, workflow_feature
+from features.settings import PipelineSettings, load_settings
+from features.warehouse import ensure_history_tables, require_table
+
+SQL = Path(__file__).parent / "sql"
+KEYS = ["account_id", "as_of"]
+STAGING = ("accounts", "contracts", "events", "users", "tickets", "touchpoints", "traits")
+FAMILIES = ("usage", "seats", "engagement", "traits", "support", "commercial", "delivery")
+
+
+def sql(rel: str) -> str:
+    return (SQL / rel).read_text()
+
+
+def data_end(con: duckdb.DuckDBPyConnection) -> dt.date:
+    """The last day the data describes: the latest event (or ticket or touchpoint) date."""
+    row = con.execute("""select greatest(
+        (select max(cast(occurred_at as date)) from events),
+        (select max(cast(opened_at as date)) from tickets),
+        (select max(cast(occurred_at as date)) from touchpoints))""").fetchone()
+    return row[0] or dt.date.today()
+
+
+def observation_dates(con: duckdb.DuckDBPyConnection, warmup_days: int) -> list[dt.date]:
+    """Month ends from `warmup_days` after the first event to the data end, plus the data end."""
+    end = data_end(con)
+    first = con.execute("select min(cast(occurred_at as date)) from events").fetchone()[0] or end
+    start = min(first + dt.timedelta(days=warmup_days), end)
+    dates = [d.date() for d in pd.date_range(start, end, freq="ME")]
+    return dates + ([end] if not dates or dates[-1] != end else [])
+
+
+def available_sources(con: duckdb.DuckDBPyConnection) -> set[str]:
+    rows = con.execute("select table_name, column_name from source_columns where present").fetchall()
+    return {t for t, _ in rows} | {f"{t}.{c}" for t, c in rows}
+
+
+def _list_table(con, name: str, column: str, values) -> None:
+    con.execute(f"create or replace temp table {name} ({column} varchar)")
+    if values:
+        con.executemany(f"insert into {name} values (?)", [[v] for v in values])
+
+
+def prepare(con: duckdb.DuckDBPyConnection, dates: list[dt.date], s: PipelineSettings) -> list[str]:
+    """Create the temp views and tables the family SQL reads; return the tracked event types."""
+    ensure_history_tables(con)
+    for name in STAGING:
+        con.execute(f"create or replace temp view stg_{name} as {sql(f'staging/stg_{name}.sql')}")
+    con.execute("create or replace temp table obs_dates (as_of date)")
+    con.executemany("insert into obs_dates values (?)", [[d] for d in dates])
+    for name in ("user_days", "type_days", "spine"):
+        con.execute(f"create or replace temp table {name} as {sql(f'base/{name}.sql')}")
+    tracked = list(s.event_types) or [r[0] for r in con.execute(
+        "select event_type from stg_events where event_date <= (select max(as_of) from obs_dates) "
+        "group by event_type order by count(*) desc, event_type limit ?", [s.top_event_types]).fetchall()]
+    _list_table(con, "tracked_event_types", "event_type", tracked)
+    _list_table(con, "qbr_kinds", "kind", s.qbr_kinds)
+    _list_table(con, "defect_kinds", "kind", s.defect_kinds)
+    _list_table(con, "help_kinds", "kind", s.help_kinds)
+    _list_table(con, "high_priorities", "priority", s.high_priorities)
+    _list_table(con, "key_personas", "persona", s.key_personas)
+    con.execute("create or replace temp table workflows (name varchar, event_type varchar, "
+                "persona varchar, per_user_per_30d double)")
+    present = {r[0] for r in con.execute("select distinct event_type from type_days").fetchall()}
+    flows = [w for w in s.workflows if w.event_type in present]
+    if flows:
+        con.executemany("insert into workflows values (?, ?, ?, ?)",
+                        [[w.name, w.event_type, w.persona.lower(), w.per_user_per_30d] for w in flows])
+    con.execute(f"create or replace temp table workflow_user_days as {sql('base/workflow_user_days.sql')}")
+    return tracked
+
+
+def _pivot(long: pd.DataFrame, column: str, values: str, names: dict) -> pd.DataFrame:
+    if long.empty:
+        return pd.DataFrame(columns=KEYS)
+    wide = long.pivot_table(index=KEYS, columns=column, values=values, aggfunc="first")
+    wide = wide.rename(columns=names).reset_index()
+    wide.columns.name = None
+    return wide
+
+
+def build(con: duckdb.DuckDBPyConnection, as_of: dt.date | None = None,
+          settings: PipelineSettings | None = None, progress=print) -> tuple[pd.DataFrame, list[Feature]]:
+    """Compute the feature frame (one row per account_id, as_of) and the catalog of its columns."""
+    s = settings or load_settings()
+    require_table(con, "events", "radar ingest SOURCE_DIR")
+    dates = [as_of] if as_of else observation_dates(con, s.warmup_days)
+    t0 = time.perf_counter()
+    tracked = prepare(con, dates, s)
+    progress(f"  base tables {time.perf_counter() - t0:5.1f}s")
+    catalog = load_catalog()
+    frame = con.execute("select account_id, as_of from spine").df()
+    for family in FAMILIES:
+        frame = frame.merge(con.execute(sql(f"families/{family}.sql")).df(), on=KEYS, how="left")
+        progress(f"  {family:<11} {time.perf_counter() - t0:5.1f}s")
+
+    evt = con.execute(sql("families/event_types.sql")).df()
+    evt["trend"] = (evt["n_30d"] * 2.0 / evt["n_prior_60d"].where(evt["n_prior_60d"] > 0)) - 1
+    for t in tracked:
+        for f in event_type_features(t):
+            catalog[f.name] = f
+    frame = frame.merge(_pivot(evt, "event_type", "n_30d", {t: f"evt_{slug(t)}_30d" for t in tracked}),
+                        on=KEYS, how="left")
+    frame = frame.merge(_pivot(evt, "event_type", "trend", {t: f"evt_{slug(t)}_trend" for t in tracked}),
+                        on=KEYS, how="left")
+    for t in tracked:  # an event type with no events in the window is a count of zero
+        col = f"evt_{slug(t)}_30d"
+        frame[col] = frame[col].fillna(0) if col in frame else 0
+
+    con.execute(f"create or replace temp table persona_counts as {sql('families/adoption_personas.sql')}")
+    con.execute(f"create or replace temp table workflow_attainment as {sql('families/adoption_workflows.sql')}")
+    personas = con.execute("select * from persona_counts").df()
+    personas = personas[personas["persona"].isin(s.key_personas)]
+    personas["share"] = personas["active_30d"] / personas["registered"]
+    for p in personas["persona"].unique():
+        catalog[persona_feature(p).name] = persona_feature(p)
+    frame = frame.merge(_pivot(personas, "persona", "share", {p: persona_feature(p).name
+                                                              for p in personas["persona"].unique()}),
+                        on=KEYS, how="left")
+    flows = con.execute("select * from workflow_attainment").df()
+    for w in s.workflows:
+        if w.name in set(flows["workflow"]):
+            catalog[workflow_feature(w.name, w.description).name] = workflow_feature(w.name, w.description)
+    frame = frame.merge(_pivot(flows, "workflow", "attainment",
+                               {w.name: workflow_feature(w.name, w.description).name for w in s.workflows}),
+                        on=KEYS, how="left")
+    frame = frame.merge(con.execute(sql("families/adoption_summary.sql")).df(), on=KEYS, how="left")
+    con.register("joined", frame)
+    frame = con.execute(sql("families/derived.sql")).df()
+    con.unregister("joined")
+    progress(f"  adoption    {time.perf_counter() - t0:5.1f}s")
+
+    frame, features = _keep_available(frame, catalog, available_sources(con), s, progress)
+    skipped = [w.name for w in s.workflows if w.event_type not in set(frame.columns) and
+               f"workflow_{slug(w.name)}" not in frame.columns]
+    if skipped and "users.persona" in available_sources(con):
+        progress(f"  note: workflows left out, their event type is not in the data: {', '.join(skipped)}")
+    frame = frame.sort_values(KEYS, ignore_index=True)
+    return frame, features
+
+
+def _keep_available(frame, catalog, have, s, progress) -> tuple[pd.DataFrame, list[Feature]]:
+    """Drop features whose sources were not loaded, and say so once per missing source."""
+    keep, missing = [], {}
+    for col in frame.columns:
+        if col in KEYS:
+            continue
+        f = catalog.get(col)
+        if f is None:
+            raise KeyError(f"feature column '{col}' has no declaration in the catalog")
+        lacking = [r for r in f.requires if r not in have]
+        if lacking:
+            missing.setdefault(lacking[0], []).append(col)
+        else:
+            keep.append(f)
+    for source, cols in missing.items():
+        progress(f"  note: {source} not loaded; leaving out {len(cols)} features ({', '.join(cols)})")
+    return frame[KEYS + [f.name for f in keep]], keep
+
+
+def run(con: duckdb.DuckDBPyConnection, as_of: dt.date | None = None, out: Path | None = None,
+        progress=print) -> pd.DataFrame:
+    """Build features and write table `features` and `feature_catalog` (and Parquet to `out`)."""
+    frame, features = build(con, as_of, progress=progress)
+    con.register("frame", frame)
+    con.register("cat", pd.DataFrame([f.to_row() for f in features]))
+    con.execute("begin")
+    con.execute("create or replace table features as select * from frame")
+    con.execute("create or replace table feature_catalog as select * from cat")
+    con.execute("commit")
+    con.unregister("frame")
+    con.unregister("cat")
+    if out:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        frame.to_parquet(out, index=False)
+    return frame

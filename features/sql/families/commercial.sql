@@ -1,0 +1,33 @@
+-- grain: one row per (account_id, as_of) in the spine; contracts that started on or before as_of
+with known as (
+    select s.account_id, s.as_of, c.contract_id, c.start_date, c.end_date, c.arr, c.seats, c.discount,
+           (c.start_date <= s.as_of and (c.end_date is null or c.end_date >= s.as_of)) as covers_now,
+           (c.start_date <= s.as_of - interval 365 day
+            and (c.end_date is null or c.end_date >= s.as_of - interval 365 day)) as covered_year_ago
+    from spine as s
+    join stg_contracts as c on c.account_id = s.account_id and c.start_date <= s.as_of
+),
+seat_history as (
+    -- seat-bearing contracts in order of start: the latest against the one before it
+    select account_id, as_of, seats,
+           row_number() over (partition by account_id, as_of order by start_date desc, contract_id desc) as newest
+    from known where seats is not null
+),
+totals as (
+    select account_id, as_of,
+           sum(case when covers_now then arr end) as arr,
+           sum(case when covers_now then seats end) as seats,
+           date_diff('day', min(start_date), as_of) as tenure_days,
+           date_diff('day', as_of, min(case when covers_now then end_date end)) as days_to_renewal,
+           sum(case when covers_now then arr * discount end)
+               / nullif(sum(case when covers_now then arr end), 0) as discount,
+           sum(case when covered_year_ago then arr end) as arr_year_ago
+    from known
+    group by account_id, as_of
+)
+select t.account_id, t.as_of, t.arr, t.seats, t.tenure_days, t.days_to_renewal, t.discount,
+       case when t.arr_year_ago > 0 then t.arr / t.arr_year_ago - 1 end as arr_change_12m,
+       case when prev.seats > 0 then cur.seats * 1.0 / prev.seats - 1 end as seat_change_last_renewal
+from totals as t
+left join seat_history as cur on cur.account_id = t.account_id and cur.as_of = t.as_of and cur.newest = 1
+left join seat_history as prev on prev.account_id = t.account_id and prev.as_of = t.as_of and prev.newest = 2

@@ -1,0 +1,29 @@
+-- grain: one row per (account_id, as_of) in the spine
+-- a usually-regular event type occurred on 30+ days of the 180 before as_of, on average at
+-- least weekly between its first and last day there; its silence is the days since it last did
+with history as (
+    select td.account_id, o.as_of, td.event_type,
+           count(*) as active_days, min(td.event_date) as first_day, max(td.event_date) as last_day
+    from type_days as td
+    join obs_dates as o
+      on td.event_date <= o.as_of and td.event_date > o.as_of - interval 180 day
+    group by td.account_id, o.as_of, td.event_type
+),
+regular as (
+    select account_id, as_of, event_type,
+           date_diff('day', last_day, as_of) as silent_days,
+           date_diff('day', first_day, last_day) * 1.0 / (active_days - 1) as usual_gap_days
+    from history
+    where active_days >= 30 and date_diff('day', first_day, last_day) <= 7 * (active_days - 1)
+),
+ranked as (
+    select *, row_number() over (partition by account_id, as_of
+                                 order by silent_days - usual_gap_days desc, event_type) as worst
+    from regular
+)
+select s.account_id, s.as_of,
+       r.silent_days as delivery_silence_days,
+       r.usual_gap_days as delivery_usual_gap_days,
+       r.event_type as delivery_silent_event_type
+from spine as s
+left join ranked as r on r.account_id = s.account_id and r.as_of = s.as_of and r.worst = 1

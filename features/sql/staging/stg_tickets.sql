@@ -1,0 +1,4 @@
+-- grain: one row per support ticket
+select ticket_id, account_id, opened_at, closed_at, lower(kind) as kind,
+       lower(priority) as priority, lower(status) as status
+from tickets

@@ -1,0 +1,3 @@
+-- grain: one row per CSM touchpoint
+select account_id, occurred_at, lower(kind) as kind, owner, notes
+from touchpoints

@@ -1,0 +1,47 @@
+"""The DuckDB warehouse: opening it, and the tables that keep history across ingests."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+# tables that are not rebuilt from the source folder: an ingest carries them over
+HISTORY_TABLES = ("ingest_runs", "trait_edits", "status_notes")
+HISTORY_DDL = {
+    "ingest_runs": "run_id varchar, started_at timestamp, finished_at timestamp, "
+                   "source_dir varchar, rows_loaded bigint, rows_quarantined bigint",
+    "trait_edits": "account_id varchar, trait varchar, value varchar, edited_by varchar, "
+                   "edited_at timestamp",
+    "status_notes": "account_id varchar, note varchar, edited_by varchar, edited_at timestamp",
+}
+
+
+class WarehouseError(Exception):
+    """The warehouse is missing or lacks a table a step needs; the message names the fix."""
+
+
+def connect(db: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(str(db), read_only=read_only)
+    con.execute("set enable_progress_bar = false")
+    return con
+
+
+def open_existing(db: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    if not Path(db).exists():
+        raise WarehouseError(f"{db}: no warehouse here; run `radar ingest SOURCE_DIR` (or `radar demo`)")
+    return connect(db, read_only)
+
+
+def ensure_history_tables(con: duckdb.DuckDBPyConnection) -> None:
+    for name, ddl in HISTORY_DDL.items():
+        con.execute(f"create table if not exists {name} ({ddl})")
+
+
+def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    return con.execute("select count(*) from information_schema.tables where table_name = ? "
+                       "and table_schema = 'main'", [name]).fetchone()[0] > 0
+
+
+def require_table(con: duckdb.DuckDBPyConnection, name: str, fix: str) -> None:
+    if not has_table(con, name):
+        raise WarehouseError(f"the warehouse has no `{name}` table yet; run `{fix}`")
