@@ -133,9 +133,9 @@ def run(con: duckdb.DuckDBPyConnection, as_of=None, out: Path | None = None,
     con.execute("begin")
     if as_of and _has(con, "health"):
         con.execute("delete from health where as_of = ?", [as_of])
-        con.execute("insert into health by name select * from h")
+        con.execute("insert into health by name select * replace (cast(as_of as date) as as_of) from h")
     else:
-        con.execute("create or replace table health as select * from h")
+        con.execute("create or replace table health as select * replace (cast(as_of as date) as as_of) from h")
     con.execute("commit")
     con.unregister("h")
     if out:

@@ -180,7 +180,7 @@ def run(con: duckdb.DuckDBPyConnection, as_of: dt.date | None = None, out: Path 
     con.register("frame", frame)
     con.register("cat", pd.DataFrame([f.to_row() for f in features]))
     con.execute("begin")
-    con.execute("create or replace table features as select * from frame")
+    con.execute("create or replace table features as select * replace (cast(as_of as date) as as_of) from frame")
     con.execute("create or replace table feature_catalog as select * from cat")
     con.execute("commit")
     con.unregister("frame")

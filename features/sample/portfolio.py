@@ -45,8 +45,11 @@ def slice_of(day):
 def build(rng: np.random.Generator, n: int, days: int) -> Portfolio:
     seg = rng.choice(len(spec.SEGMENTS), size=n, p=spec.SEGMENT_SHARE)
     n_owners = max(1, min(len(spec.OWNERS), round(n / spec.ACCOUNTS_PER_OWNER)))
-    owner_w = rng.uniform(0.45, 1.3, n_owners)
-    owner = rng.choice(n_owners, size=n, p=owner_w / owner_w.sum())
+    # portfolio sizes spread from half to 1.4x the average, as in the research (12-60 each)
+    share = np.linspace(0.5, 1.4, n_owners)
+    sizes = np.floor(share / share.sum() * n).astype(int)
+    sizes[: n - sizes.sum()] += 1
+    owner = rng.permutation(np.repeat(rng.permutation(n_owners), sizes))
     diligence_by_owner = rng.uniform(0.45, 1.3, n_owners)
     names = np.char.add(np.char.add(rng.choice(spec.NAME_A, n), rng.choice(spec.NAME_B, n)),
                         np.char.add(" ", rng.choice(spec.NAME_C, n)))

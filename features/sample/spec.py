@@ -45,7 +45,7 @@ DELIVERY_FAILURE_ODDS = 0.005  # per account-month, for accounts with messaging
 DELIVERY_FAILURE_DAYS = (60, 120)
 
 # renewal decision: churn logit = a + b*state + extras
-CHURN_LOGIT = {"intercept": -2.6, "state": -1.5, "budget_cut": 1.8, "no_champion": 0.8,
+CHURN_LOGIT = {"intercept": -3.4, "state": -1.5, "budget_cut": 1.8, "no_champion": 0.8,
                "delivery_failure": 1.4, "low_utilisation": 0.9}
 
 PERSONAS = ("admin", "analyst", "manager", "member")

@@ -1,0 +1,143 @@
+"""radar ingest: load what is good, quarantine what is bad, refuse what is missing, never half-write."""
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+
+from features import cli
+from features.ingest import IngestError, ingest
+from features.warehouse import connect
+from tests.conftest import quiet
+from tests.fixtures import tiny_tables, write_source
+
+
+def digest(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_loads_every_table_and_records_the_run(tiny_db):
+    with connect(tiny_db) as con:
+        assert con.execute("select count(*) from events").fetchone()[0] == 5
+        assert con.execute("select count(*) from contracts").fetchone()[0] == 3
+        assert con.execute("select count(*) from ingest_runs").fetchone()[0] == 1
+        assert con.execute("select count(*) from quarantine").fetchone()[0] == 0
+
+
+def test_missing_required_file_exits_2_naming_it(tmp_path, capsys):
+    tables = tiny_tables()
+    del tables["contracts"]
+    src = write_source(tmp_path / "src", tables)
+    assert cli.main(["ingest", str(src), "--db", str(tmp_path / "w.duckdb")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "contracts.csv" in err and "missing required file" in err
+    assert not (tmp_path / "w.duckdb").exists()
+
+
+def test_missing_required_column_exits_2_naming_file_and_column(tmp_path, capsys):
+    tables = tiny_tables()
+    for row in tables["events"]:
+        del row["occurred_at"]
+    src = write_source(tmp_path / "src", tables)
+    assert cli.main(["ingest", str(src), "--db", str(tmp_path / "w.duckdb")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == "error: events.csv: missing required column 'occurred_at'"
+
+
+def test_contracts_need_arr_or_mrr(tmp_path):
+    tables = tiny_tables()
+    for row in tables["contracts"]:
+        del row["arr"]
+    with pytest.raises(IngestError, match="contracts.csv: needs one of the columns 'arr', 'mrr'"):
+        ingest(write_source(tmp_path / "src", tables), tmp_path / "w.duckdb", progress=quiet)
+
+
+def test_mrr_alone_becomes_arr(tmp_path):
+    tables = tiny_tables()
+    for row in tables["contracts"]:
+        row["mrr"] = str(float(row.pop("arr")) / 12)
+    db = tmp_path / "w.duckdb"
+    ingest(write_source(tmp_path / "src", tables), db, progress=quiet)
+    with connect(db) as con:
+        assert con.execute("select arr from contracts where contract_id = 'c2'").fetchone()[0] == 12000
+
+
+def test_bad_rows_go_to_quarantine_with_file_row_and_reason(tmp_path, capsys):
+    tables = tiny_tables()
+    tables["events"] += [
+        {"account_id": "A", "user_id": "u1", "occurred_at": "not a time", "event_type": "login"},
+        {"account_id": "ZZZ", "user_id": "u1", "occurred_at": "2026-03-01 10:00:00", "event_type": "login"},
+        {"account_id": "A", "user_id": "u1", "occurred_at": "2026-03-01 10:00:00", "event_type": ""},
+    ]
+    tables["contracts"] += [
+        {"contract_id": "c9", "account_id": "A", "start_date": "2026-05-01", "end_date": "2026-04-01", "arr": "1"},
+        {"contract_id": "c1", "account_id": "A", "start_date": "2026-05-01", "end_date": "2026-06-01", "arr": "1"},
+        {"contract_id": "c8", "account_id": "A", "start_date": "2026-05-01", "end_date": "2026-06-01", "arr": "-5"},
+    ]
+    tables["traits"].append({"account_id": "A", "as_of": "2026-03-02", "trait": "pulse", "value": "great"})
+    db = tmp_path / "w.duckdb"
+    assert cli.main(["ingest", str(write_source(tmp_path / "src", tables)), "--db", str(db)]) == 0
+    assert "7 rows quarantined" in capsys.readouterr().out
+    with connect(db) as con:
+        q = con.execute("select file, row_number, reason, row_json from quarantine order by file, row_number").fetchall()
+        assert con.execute("select count(*) from events").fetchone()[0] == 5
+        assert con.execute("select count(*) from contracts").fetchone()[0] == 3
+    reasons = {(f, r): reason for f, r, reason, _ in q}
+    assert reasons[("events.csv", 6)] == "unparseable occurred_at: not a time"
+    assert reasons[("events.csv", 7)] == "unknown account: ZZZ"
+    assert reasons[("events.csv", 8)] == "missing event_type"
+    assert reasons[("contracts.csv", 4)] == "end_date before start_date"
+    assert reasons[("contracts.csv", 5)] == "duplicate contract_id: c1"
+    assert reasons[("contracts.csv", 6)] == "negative arr: -5"
+    assert reasons[("traits.csv", 3)] == "invalid pulse value: great"
+    assert json.loads(q[0][3])["contract_id"] == "c9"
+
+
+def test_optional_tables_may_be_absent(tmp_path):
+    tables = tiny_tables()
+    for name in ("users", "tickets", "touchpoints", "traits"):
+        del tables[name]
+    db = tmp_path / "w.duckdb"
+    summary = ingest(write_source(tmp_path / "src", tables), db, progress=quiet)
+    assert summary["tickets"] == (0, 0)
+    with connect(db) as con:
+        present = con.execute("select bool_or(present) from source_columns where table_name = 'tickets'").fetchone()[0]
+    assert present is False
+
+
+def test_a_failed_ingest_leaves_the_previous_warehouse_untouched(tiny_db, tmp_path):
+    before = digest(tiny_db)
+    tables = tiny_tables()
+    for row in tables["accounts"]:
+        del row["name"]
+    with pytest.raises(IngestError):
+        ingest(write_source(tmp_path / "bad", tables), tiny_db, progress=quiet)
+    assert digest(tiny_db) == before
+    assert [p.name for p in tiny_db.parent.iterdir() if "building" in p.name] == []
+
+
+def test_an_interrupted_ingest_leaves_the_previous_warehouse_untouched(tiny_db, tiny_source, monkeypatch):
+    before = digest(tiny_db)
+    import features.ingest as mod
+    real = mod._load
+
+    def interrupt(con, src, run_id):
+        if src.table.name == "events":
+            raise KeyboardInterrupt
+        return real(con, src, run_id)
+
+    monkeypatch.setattr(mod, "_load", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        ingest(tiny_source, tiny_db, progress=quiet)
+    assert digest(tiny_db) == before
+    assert [p.name for p in tiny_db.parent.iterdir() if "building" in p.name] == []
+
+
+def test_reingest_keeps_history_tables(tiny_db, tiny_source):
+    with connect(tiny_db) as con:
+        con.execute("insert into trait_edits values ('A', 'pulse', 'poor', 'sam', now())")
+    ingest(tiny_source, tiny_db, progress=quiet)
+    with connect(tiny_db) as con:
+        assert con.execute("select count(*) from trait_edits").fetchone()[0] == 1
+        assert con.execute("select count(*) from ingest_runs").fetchone()[0] == 2
