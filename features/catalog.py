@@ -22,12 +22,14 @@ class Feature:
     direction: str = "neutral"
     requires: tuple[str, ...] = ()
     sentence: str | None = None
+    yes: str | None = None  # flag features: the sentence when true
+    no: str | None = None  # ... and when false
     model: bool = True  # a numeric model input (false for context columns)
 
     def to_row(self) -> dict:
         return {"name": self.name, "family": self.family, "description": self.description,
                 "unit": self.unit, "direction": self.direction, "requires": ",".join(self.requires),
-                "sentence": self.sentence, "model": self.model}
+                "sentence": self.sentence, "yes": self.yes, "no": self.no, "model": self.model}
 
 
 def load_catalog(path=None) -> dict[str, Feature]:
@@ -61,7 +63,7 @@ def persona_feature(persona: str) -> Feature:
 
 def workflow_feature(name: str, description: str) -> Feature:
     return Feature(f"workflow_{slug(name)}", "adoption",
-                   f"{description}: done against target (1 = on target)", "ratio", "higher_better",
+                   f"{description}: share of its frequency target", "ratio", "higher_better",
                    ("users.persona", "events.user_id"),
                    sentence=f"{description} at {{value}} of target")
 

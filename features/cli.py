@@ -76,7 +76,8 @@ def cmd_train(a) -> int:
 
 def cmd_score(a) -> int:
     from model.score import main as score
-    return score(Path(a.db), a.as_of, a.model_version, Path(a.out) if a.out else None, progress=_say)
+    return score(Path(a.db), a.as_of, a.model_version, Path(a.out) if a.out else None, progress=_say,
+                 all_dates=a.all_dates)
 
 
 def cmd_promote(a) -> int:
@@ -139,6 +140,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--as-of", type=_date, default=None, help="snapshot to score (default: the latest)")
     s.add_argument("--model-version", default=None, help="registered version (default: @champion)")
     s.add_argument("--out", default=None, help="also write scores as Parquet here")
+    s.add_argument("--all-dates", action="store_true", help="also score every earlier snapshot (for trends)")
     s.set_defaults(fn=cmd_score)
 
     s = sub.add_parser("promote", help="make a registered model version the @champion")

@@ -34,7 +34,7 @@ def run(db: Path, accounts: int = 400, seed: int = 7, end: dt.date | None = None
     say("5/6 train")
     train(db, None, 90, 42, progress=say)
     say("6/6 score with @champion" + f" (version {champion_version()})")
-    score(db, None, None, None, progress=say)
+    score(db, None, None, None, progress=say, all_dates=True)
     say(f"demo ready in {time.perf_counter() - t0:.0f}s")
     if portal:
         from portal.launch import launch

@@ -23,6 +23,3 @@ def tracking_uri() -> str:
     """MLflow tracking URI: $MLFLOW_TRACKING_URI if set, else SQLite inside mlruns/."""
     return os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{MLRUNS_DIR / 'mlflow.db'}"
 
-
-def artifact_root() -> str:
-    return (MLRUNS_DIR / "artifacts").as_uri()

@@ -71,7 +71,9 @@ def generate(out: Path, accounts: int = 400, months: int = 36, end: dt.date | No
         "billing_period_months": c["billing_period_months"], "discount": c["discount"],
     }), fmt)
 
-    u = people.build(rng, p, days)
+    seats_max = p.seats0.copy()
+    np.maximum.at(seats_max, np.array(c["account_id"]), np.where(seats < 0, 0, seats))
+    u = people.build(rng, p, days, seats_max)
     uid = _ids("U-", np.arange(len(u)), 7)
     counts["users"] = write_table(out, "users", pa.table({
         "user_id": uid, "account_id": acc_ids[u.account],

@@ -22,9 +22,9 @@ class Users:
         return len(self.account)
 
 
-def headcount(rng: np.random.Generator, p: Portfolio) -> np.ndarray:
-    """Registered users per account: about the seat count, or many more with no seat cap."""
-    count = np.round(p.seats0 * rng.uniform(0.6, 1.15, p.n)).astype(int)
+def headcount(rng: np.random.Generator, p: Portfolio, seats_max: np.ndarray) -> np.ndarray:
+    """Registered users per account: about the most seats it held, or many more with no seat cap."""
+    count = np.round(seats_max * rng.uniform(0.6, 1.15, p.n)).astype(int)
     big = np.round(np.exp(rng.normal(np.log(np.where(p.segment == 3, 1500, 400)), 0.6, p.n)))
     count = np.where(p.unlimited, big, count).astype(int)
     if p.n >= 200 and p.unlimited.any():  # the research's 40,000-user account with no cap
@@ -33,14 +33,15 @@ def headcount(rng: np.random.Generator, p: Portfolio) -> np.ndarray:
     return np.maximum(count, 1)
 
 
-def build(rng: np.random.Generator, p: Portfolio, days: int) -> Users:
-    count = headcount(rng, p)
+def build(rng: np.random.Generator, p: Portfolio, days: int, seats_max: np.ndarray) -> Users:
+    """Users sign up at the start and as seats grow; deactivated ones leave, and all leave after churn."""
+    count = headcount(rng, p, seats_max)
     acc = np.repeat(np.arange(p.n), count)
     m = len(acc)
     persona = rng.choice(len(spec.PERSONAS), m, p=spec.PERSONA_SHARE)
     start = p.first_start[acc]
     life_end = np.minimum(p.churn_day[acc], days)
-    early = rng.random(m) < 0.65
+    early = rng.random(m) < 0.65 * np.where(p.unlimited, 1.0, p.seats0 / np.maximum(seats_max, 1))[acc]
     created = np.where(early, start + rng.integers(0, 30, m),
                        start + (rng.random(m) * np.maximum(life_end - start, 1)).astype(int))
     deactivated = np.where(rng.random(m) < spec.DEACTIVATE_SHARE,
@@ -49,6 +50,6 @@ def build(rng: np.random.Generator, p: Portfolio, days: int) -> Users:
     deactivated = np.where(churned, np.minimum(deactivated, p.churn_day[acc] + rng.integers(5, 40, m)),
                            deactivated)
     propensity = rng.beta(3, 2.2, m) * np.take(spec.PERSONA_ACTIVITY, persona)
-    propensity *= np.where(p.unlimited[acc], 0.15, 1.0)  # most users of uncapped accounts are occasional
+    propensity *= np.where(p.unlimited[acc], 0.08, 1.0)  # most users of uncapped accounts are occasional
     propensity[rng.random(m) < spec.NEVER_LOGIN_SHARE] = 0.0
     return Users(acc, persona, created, deactivated, propensity)

@@ -57,11 +57,11 @@ EVENT_TYPES = ("session_start", "report_viewed", "report_created", "dashboard_sh
                "alert_configured", "user_invited", "export_run", "campaign_launched")
 # extra (non-session) events per active user-day and their mix, per persona
 PERSONA_EVENTS = {
-    "admin": (0.8, {"alert_configured": 0.3, "user_invited": 0.3, "report_viewed": 0.4}),
-    "analyst": (1.6, {"report_created": 0.35, "export_run": 0.25, "dashboard_shared": 0.15,
+    "admin": (0.5, {"alert_configured": 0.3, "user_invited": 0.3, "report_viewed": 0.4}),
+    "analyst": (1.1, {"report_created": 0.35, "export_run": 0.25, "dashboard_shared": 0.15,
                       "report_viewed": 0.25}),
-    "manager": (1.0, {"campaign_launched": 0.3, "dashboard_shared": 0.2, "report_viewed": 0.5}),
-    "member": (0.6, {"report_viewed": 0.9, "export_run": 0.1}),
+    "manager": (0.7, {"campaign_launched": 0.3, "dashboard_shared": 0.2, "report_viewed": 0.5}),
+    "member": (0.4, {"report_viewed": 0.9, "export_run": 0.1}),
 }
 MISROUTED_SHARE = 0.15  # accounts where admins, not managers, launch campaigns
 DELIVERED_EVENT = "message_sent"  # sent by the platform, no user

@@ -1,0 +1,98 @@
+"""From SHAP values to what a SAM can say: probability points and one sentence per driver.
+
+Contributions come from the model in log-odds; people see them as points of churn
+probability. Sentences are built from the feature's declaration (description, unit,
+template) and the account's own numbers, now and about three months before.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from features.catalog import format_value
+
+COUNT_UNITS = {"users", "count", "events", "usd"}
+SHARE_UNITS = {"share", "ratio"}
+
+
+def to_points(phi: np.ndarray, base: np.ndarray, prob: np.ndarray, calibration) -> np.ndarray:
+    """Split each row's move from the base probability across its SHAP values, in points (0-100).
+
+    The share of a feature is its share of the log-odds move; rows whose calibrated probability
+    did not move use the local slope of the logistic curve instead.
+    """
+    raw = base + phi.sum(axis=1)
+    p_base = calibration(base)
+    moved = np.abs(raw - base) > 1e-9
+    secant = np.where(moved, (prob - p_base) / np.where(moved, raw - base, 1), 0)
+    slope = np.where(moved & (secant > 0), secant, prob * (1 - prob))
+    return phi * slope[:, None] * 100
+
+
+def _fmt(unit: str, v) -> str:
+    return format_value(unit, v)
+
+
+def _isnan(v) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v))
+
+
+def sentence(f: dict, value, previous=None, context: dict | None = None) -> str:
+    """One plain sentence about a feature's value for this account, never a column name."""
+    unit, desc = f["unit"], f["description"]
+    if _isnan(value):
+        return f"{desc}: none on record"
+    if unit == "flag":
+        return (f.get("yes") if value >= 0.5 else f.get("no")) or f"{desc}: {_fmt(unit, value)}"
+    moved = not _isnan(previous) and _fmt(unit, previous) != _fmt(unit, value)
+    if unit in COUNT_UNITS | SHARE_UNITS and moved:
+        change = value - previous
+        rel = change / abs(previous) if previous else None
+        if rel is None or abs(rel) >= 0.1:
+            verb = "rose" if change > 0 else "fell"
+            tail = f" ({rel:+.0%})" if rel is not None and unit in COUNT_UNITS else ""
+            return f"{desc} {verb} from {_fmt(unit, previous)} to {_fmt(unit, value)}{tail}"
+    template = f.get("sentence")
+    if template:
+        ctx = context or {}
+        return template.format(value=_fmt(unit, value), raw=value, context=ctx.get("context", ""),
+                               gap=_fmt("days", ctx.get("gap")))
+    text = f"{desc} is {_fmt(unit, value)}"
+    return text + (f" (was {_fmt(unit, previous)})" if moved else "")
+
+
+def points_text(pts: float) -> str:
+    return f"{pts:+.1f} pts" if abs(pts) < 1 else f"{pts:+.0f} pts"
+
+
+def drivers(X: pd.DataFrame, keys: pd.DataFrame, pts: np.ndarray, phi: np.ndarray, catalog: dict[str, dict],
+            previous: pd.DataFrame | None, context: pd.DataFrame | None, n: int = 5) -> pd.DataFrame:
+    """Top `n` drivers raising and `n` lowering risk per account: one row each, with a sentence.
+
+    `keys` holds account_id and as_of aligned with X; `previous` holds the same features for the
+    same accounts at an earlier snapshot (indexed by account_id); `context` the non-model columns.
+    """
+    names = list(X.columns)
+    values = X.to_numpy(dtype=float)
+    prev = previous.reindex(keys["account_id"]).reindex(columns=names).to_numpy(dtype=float) \
+        if previous is not None else np.full_like(values, np.nan)
+    rows = []
+    order = np.argsort(-pts, axis=1, kind="stable")
+    for i in range(len(X)):
+        ctx = {}
+        if context is not None:
+            ctx = {"context": context["delivery_silent_event_type"].iat[i] if "delivery_silent_event_type" in context else "",
+                   "gap": context["delivery_usual_gap_days"].iat[i] if "delivery_usual_gap_days" in context else None}
+        up = [j for j in order[i, :n] if pts[i, j] > 0]
+        down = [j for j in order[i, ::-1][:n] if pts[i, j] < 0]
+        for direction, picks in (("raises", up), ("lowers", down)):
+            for rank, j in enumerate(picks, start=1):
+                f = catalog[names[j]]
+                text = sentence(f, values[i, j], prev[i, j], ctx)
+                rows.append((keys["account_id"].iat[i], keys["as_of"].iat[i], direction, rank, names[j],
+                             f["description"], values[i, j], float(pts[i, j]), float(phi[i, j]),
+                             f"{text} ({points_text(pts[i, j])} of churn risk)"))
+    return pd.DataFrame(rows, columns=["account_id", "as_of", "direction", "rank", "feature", "description",
+                                       "value", "contribution", "shap_value", "sentence"])

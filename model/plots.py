@@ -1,0 +1,88 @@
+"""Evaluation figures (matplotlib, off-screen): ROC, PR, calibration, lift, importance, SHAP summary."""
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from sklearn.metrics import precision_recall_curve, roc_curve  # noqa: E402
+
+from model.evaluate import lift_by_decile  # noqa: E402
+
+
+def _fig(title):
+    fig, ax = plt.subplots(figsize=(6, 4.5), dpi=100)
+    ax.set_title(title)
+    return fig, ax
+
+
+def roc(y, scores: dict[str, np.ndarray]):
+    fig, ax = _fig("ROC on the test months")
+    for name, s in scores.items():
+        fpr, tpr, _ = roc_curve(y, s)
+        ax.plot(fpr, tpr, label=name)
+    ax.plot([0, 1], [0, 1], ":", color="grey")
+    ax.set_xlabel("false positive rate")
+    ax.set_ylabel("true positive rate")
+    ax.legend()
+    return fig
+
+
+def pr(y, scores: dict[str, np.ndarray]):
+    fig, ax = _fig("Precision-recall on the test months")
+    for name, s in scores.items():
+        p, r, _ = precision_recall_curve(y, s)
+        ax.plot(r, p, label=name)
+    ax.axhline(np.mean(y), ls=":", color="grey", label="base rate")
+    ax.set_xlabel("recall")
+    ax.set_ylabel("precision")
+    ax.legend()
+    return fig
+
+
+def calibration(y, p, bins: int = 10):
+    fig, ax = _fig("Calibration on the test months")
+    edges = np.quantile(p, np.linspace(0, 1, bins + 1))
+    idx = np.clip(np.searchsorted(edges, p, side="right") - 1, 0, bins - 1)
+    xs = [p[idx == b].mean() for b in range(bins) if (idx == b).any()]
+    ys = [np.mean(np.asarray(y)[idx == b]) for b in range(bins) if (idx == b).any()]
+    ax.plot(xs, ys, "o-", label="model")
+    top = max(max(xs), max(ys), 0.05)
+    ax.plot([0, top], [0, top], ":", color="grey", label="perfect")
+    ax.set_xlabel("predicted churn probability")
+    ax.set_ylabel("observed churn rate")
+    ax.legend()
+    return fig
+
+
+def lift(y, scores: dict[str, np.ndarray]):
+    fig, ax = _fig("Lift by decile (highest risk first)")
+    width = 0.8 / len(scores)
+    for i, (name, s) in enumerate(scores.items()):
+        ax.bar(np.arange(10) + i * width, lift_by_decile(y, s), width, label=name)
+    ax.axhline(1, ls=":", color="grey")
+    ax.set_xticks(np.arange(10) + 0.4 - width / 2, [str(d) for d in range(1, 11)])
+    ax.set_xlabel("decile")
+    ax.set_ylabel("churn rate / base rate")
+    ax.legend()
+    return fig
+
+
+def importance(labels: list[str], gain: np.ndarray, top: int = 20):
+    order = np.argsort(gain)[::-1][:top][::-1]
+    fig, ax = plt.subplots(figsize=(8, 6), dpi=100)
+    ax.barh([labels[i] for i in order], gain[order] / gain.sum())
+    ax.set_title("Feature importance (share of gain)")
+    fig.tight_layout()
+    return fig
+
+
+def shap_summary(phi: np.ndarray, X, labels: list[str]):
+    import shap  # heavy: only at training time
+    shap.summary_plot(phi, X.to_numpy(dtype=float), feature_names=labels, show=False, max_display=15,
+                      plot_size=(9, 6))
+    fig = plt.gcf()
+    fig.suptitle("SHAP values on the test months (log-odds)")
+    fig.tight_layout()
+    return fig

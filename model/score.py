@@ -1,0 +1,94 @@
+"""`radar score`: churn probability, risk tier, ARR at risk and explained drivers per account."""
+from __future__ import annotations
+
+import datetime as dt
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from features.warehouse import open_existing
+from model import dataset, explain
+from model.settings import ModelSettings, load_settings
+
+SCORE_COLUMNS = ["account_id", "as_of", "churn_probability", "risk_tier", "model_version", "arr", "arr_at_risk"]
+
+
+def risk_tier(p: np.ndarray, s: ModelSettings) -> np.ndarray:
+    return np.select([p >= s.high_risk, p >= s.medium_risk], ["high", "medium"], "low")
+
+
+def score_frame(model, snaps: pd.DataFrame, names: list[str], version: str, s: ModelSettings) -> pd.DataFrame:
+    p = model.predict_proba(snaps[names].astype(float))[:, 1]
+    out = snaps[["account_id", "as_of"]].copy()
+    out["churn_probability"] = p
+    out["risk_tier"] = risk_tier(p, s)
+    out["model_version"] = version
+    out["arr"] = snaps["arr"].astype(float).to_numpy()
+    out["arr_at_risk"] = p * out["arr"].fillna(0)
+    return out[SCORE_COLUMNS]
+
+
+def explain_frame(model, snaps: pd.DataFrame, previous: pd.DataFrame | None, names: list[str],
+                  cat: dict, s: ModelSettings) -> pd.DataFrame:
+    X = snaps[names].astype(float)
+    prob = model.predict_proba(X)[:, 1]
+    phi, base = model.contributions(X)
+    pts = explain.to_points(phi, base, prob, model.calibration_)
+    ctx = snaps[[c for c in ("delivery_silent_event_type", "delivery_usual_gap_days") if c in snaps]]
+    prev = previous.set_index("account_id")[names] if previous is not None else None
+    return explain.drivers(X, snaps[["account_id", "as_of"]], pts, phi, cat, prev, ctx, s.drivers_each_way)
+
+
+def _replace_rows(con, table: str, frame: pd.DataFrame, dates: list) -> None:
+    con.register("incoming", frame)
+    exists = con.execute("select count(*) from information_schema.tables where table_name = ?", [table]).fetchone()[0]
+    if not exists:
+        con.execute(f"create table {table} as select * replace (cast(as_of as date) as as_of) from incoming limit 0")
+    con.execute(f"delete from {table} where as_of in (select distinct cast(as_of as date) from incoming)")
+    con.execute(f"insert into {table} by name select * replace (cast(as_of as date) as as_of) from incoming")
+    con.unregister("incoming")
+
+
+def main(db: Path, as_of: dt.date | None = None, version: str | None = None, out: Path | None = None,
+         progress=print, all_dates: bool = False) -> int:
+    t0 = time.perf_counter()
+    s = load_settings()
+    from model import tracking
+    model, version, _ = tracking.load(version)
+    t_load = time.perf_counter() - t0
+    with open_existing(db) as con:
+        cat = dataset.catalog(con)
+        names = model.feature_names_
+        missing = [n for n in names if n not in cat]
+        if missing:
+            raise ValueError(f"model version {version} needs features the warehouse lacks: {', '.join(missing[:5])}; "
+                             "rebuild features or retrain")
+        dates = [r[0] for r in con.execute("select distinct as_of from features order by 1").fetchall()]
+        if not dates:
+            raise ValueError("the features table is empty; run `radar features`")
+        target = as_of or dates[-1]
+        if target not in dates:
+            raise ValueError(f"no feature snapshot at {target}; run `radar features --as-of {target}`")
+        snaps = dataset.snapshots(con, at=target)
+        earlier = [d for d in dates if d <= target - dt.timedelta(days=s.lookback_days)]
+        previous = dataset.snapshots(con, at=earlier[-1]) if earlier else None
+        scores = score_frame(model, snaps, names, version, s)
+        drivers = explain_frame(model, snaps, previous, names, cat, s)
+        history = []
+        if all_dates:
+            history = [score_frame(model, dataset.snapshots(con, at=d), names, version, s) for d in dates if d != target]
+        con.execute("begin")
+        _replace_rows(con, "scores", pd.concat([*history, scores], ignore_index=True), dates)
+        _replace_rows(con, "drivers", drivers, [target])
+        con.execute("commit")
+    if out:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        scores.to_parquet(out, index=False)
+    tiers = scores["risk_tier"].value_counts().to_dict()
+    progress(f"  scored {len(scores):,} accounts at {target} with version {version}: "
+             + ", ".join(f"{k} {tiers.get(k, 0)}" for k in ("high", "medium", "low"))
+             + f"; ARR at risk {scores['arr_at_risk'].sum():,.0f} of {scores['arr'].sum():,.0f} "
+             f"[load {t_load:.1f}s, total {time.perf_counter() - t0:.1f}s]")
+    return 0

@@ -1,0 +1,155 @@
+"""MLflow: the only module that imports it. Runs, the model registry and its aliases.
+
+Tracking defaults to SQLite inside mlruns/ with artifacts under mlruns/artifacts;
+MLFLOW_TRACKING_URI points it at a team's server instead.
+"""
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from features import paths
+from model.estimator import Calibration, ChurnModel
+from model.settings import load_settings
+
+CHAMPION, CHALLENGER = "champion", "challenger"
+
+
+def _mlflow():
+    import logging
+    import os
+
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    import mlflow
+    logging.getLogger("mlflow").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    uri = paths.tracking_uri()
+    if uri.startswith("sqlite:///"):
+        Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    mlflow.set_tracking_uri(uri)
+    return mlflow
+
+
+def _client():
+    from mlflow import MlflowClient
+    _mlflow()
+    return MlflowClient()
+
+
+def experiment_id(name: str) -> str:
+    mlflow = _mlflow()
+    exp = mlflow.get_experiment_by_name(name)
+    if exp is not None:
+        return exp.experiment_id
+    uri = paths.tracking_uri()
+    location = None
+    if uri.startswith("sqlite:///"):  # artifacts beside the local store: mlruns/artifacts by default
+        location = (Path(uri.removeprefix("sqlite:///")).parent / "artifacts").resolve().as_uri()
+    return mlflow.create_experiment(name, artifact_location=location)
+
+
+def log_training_run(*, run_name: str, params: dict, metrics: dict, features: list[dict],
+                     figures: dict, model: ChurnModel, train_frame: pd.DataFrame,
+                     example: pd.DataFrame, tags: dict) -> dict:
+    """Log one training run and register its model. Returns run_id, version and the alias set."""
+    mlflow = _mlflow()
+    import lightgbm
+    from mlflow.models import infer_signature
+    s = load_settings()
+    with mlflow.start_run(experiment_id=experiment_id(s.experiment), run_name=run_name) as run:
+        mlflow.set_tags(tags)
+        mlflow.log_params(params)
+        mlflow.log_metrics(metrics)
+        mlflow.log_input(mlflow.data.from_pandas(train_frame, name="training_snapshots"), context="training")
+        mlflow.log_dict({"features": features}, "features.json")
+        for name, fig in figures.items():
+            mlflow.log_figure(fig, f"plots/{name}.png")
+        with tempfile.TemporaryDirectory() as tmp:
+            cal = Path(tmp) / "calibration.json"
+            cal.write_text(json.dumps(model.calibration_.to_dict()))
+            feats = Path(tmp) / "features.json"
+            feats.write_text(json.dumps(features))
+            info = mlflow.lightgbm.log_model(
+                model.booster_, name="model", registered_model_name=s.registered_model,
+                signature=infer_signature(example, model.predict_proba(example)[:, 1]),
+                extra_files=[str(cal), str(feats)],
+                pip_requirements=[f"lightgbm=={lightgbm.__version__}"])
+    version = str(info.registered_model_version)
+    client = _client()
+    alias = CHALLENGER if _alias_version(client, s.registered_model, CHAMPION) else CHAMPION
+    client.set_registered_model_alias(s.registered_model, alias, version)
+    return {"run_id": run.info.run_id, "version": version, "alias": alias}
+
+
+def _alias_version(client, name: str, alias: str) -> str | None:
+    try:
+        return str(client.get_model_version_by_alias(name, alias).version)
+    except Exception:  # no such alias or no such model yet
+        return None
+
+
+def champion_version() -> str | None:
+    return _alias_version(_client(), load_settings().registered_model, CHAMPION)
+
+
+def promote(version: str) -> None:
+    """Move @champion to `version`; a challenger alias on it is dropped."""
+    client, name = _client(), load_settings().registered_model
+    try:
+        client.get_model_version(name, str(version))
+    except Exception:
+        raise LookupError(f"no version {version} of registered model {name}; see `mlflow ui` or the Models page") from None
+    if _alias_version(client, name, CHALLENGER) == str(version):
+        client.delete_registered_model_alias(name, CHALLENGER)
+    client.set_registered_model_alias(name, CHAMPION, str(version))
+
+
+def load(version: str | None = None) -> tuple[ChurnModel, str, str]:
+    """The champion (or a given version): (model, version, run_id)."""
+    mlflow = _mlflow()
+    client, name = _client(), load_settings().registered_model
+    if version is None:
+        version = _alias_version(client, name, CHAMPION)
+        if version is None:
+            raise LookupError(f"no @{CHAMPION} model registered as {name}; run `radar train` first")
+    try:
+        mv = client.get_model_version(name, str(version))
+    except Exception:
+        raise LookupError(f"no version {version} of registered model {name}") from None
+    local = Path(mlflow.artifacts.download_artifacts(artifact_uri=f"models:/{name}/{version}"))
+    booster = mlflow.lightgbm.load_model(str(local))
+    cal = json.loads(next(local.rglob("calibration.json")).read_text())
+    return ChurnModel.from_parts(booster, Calibration.from_dict(cal)), str(version), mv.run_id
+
+
+def runs() -> pd.DataFrame:
+    """Every training run of the experiment, newest first, with params, metrics and tags."""
+    mlflow = _mlflow()
+    exp = mlflow.get_experiment_by_name(load_settings().experiment)
+    if exp is None:
+        return pd.DataFrame()
+    return mlflow.search_runs(experiment_ids=[exp.experiment_id], order_by=["start_time DESC"])
+
+
+def versions() -> pd.DataFrame:
+    """Registered versions with their aliases and runs."""
+    client, name = _client(), load_settings().registered_model
+    try:
+        rm = client.get_registered_model(name)
+    except Exception:
+        return pd.DataFrame(columns=["version", "run_id", "aliases", "created"])
+    aliases = {}
+    for alias, v in (rm.aliases or {}).items():
+        aliases.setdefault(str(v), []).append(alias)
+    rows = [{"version": str(v.version), "run_id": v.run_id, "aliases": ", ".join(aliases.get(str(v.version), [])),
+             "created": pd.to_datetime(v.creation_timestamp, unit="ms")}
+            for v in client.search_model_versions(f"name = '{name}'")]
+    return pd.DataFrame(rows).sort_values("version", key=lambda s: s.astype(int), ascending=False)
+
+
+def artifact(run_id: str, path: str) -> Path:
+    """Download one artifact of a run (e.g. plots/roc.png) and return its local path."""
+    return Path(_mlflow().artifacts.download_artifacts(run_id=run_id, artifact_path=path))
