@@ -43,7 +43,7 @@ def sentence(f: dict, value, previous=None, context: dict | None = None) -> str:
     """One plain sentence about a feature's value for this account, never a column name."""
     unit, desc = f["unit"], f["description"]
     if _isnan(value):
-        return f"{desc}: none on record"
+        return f"{desc}: not recorded"
     if unit == "flag":
         return (f.get("yes") if value >= 0.5 else f.get("no")) or f"{desc}: {_fmt(unit, value)}"
     moved = not _isnan(previous) and _fmt(unit, previous) != _fmt(unit, value)
