@@ -124,6 +124,8 @@ def run(con: duckdb.DuckDBPyConnection, as_of=None, out: Path | None = None,
         cfg: HealthConfig | None = None) -> pd.DataFrame:
     """Score the `features` table (or one as_of) and write table `health` (and Parquet to `out`)."""
     require_table(con, "features", "radar features")
+    from features.pipeline import refresh_traits
+    refresh_traits(con)  # picks up traits set in the portal since the last features run
     where, params = ("where as_of = ?", [as_of]) if as_of else ("", [])
     feats = con.execute(f"select * from features {where}", params).df()
     if as_of and feats.empty:
@@ -146,4 +148,4 @@ def run(con: duckdb.DuckDBPyConnection, as_of=None, out: Path | None = None,
 
 def _has(con, name):
     return con.execute("select count(*) from information_schema.tables where table_name = ?",
-                       [name]).fetchone()[0] > 0
+                       [name]).fetchall()[0][0] > 0

@@ -128,8 +128,8 @@ def _load(con: duckdb.DuckDBPyConnection, src: Source, run_id: str) -> tuple[int
     con.execute(f"create table {t.name} as select {cols} from staged where _reason is null")
     con.execute("insert into quarantine select ?, ?, _row, _reason, _raw from staged "
                 "where _reason is not null", [run_id, src.path.name])
-    good = con.execute(f"select count(*) from {t.name}").fetchone()[0]
-    bad = con.execute("select count(*) from staged where _reason is not null").fetchone()[0]
+    good = con.execute(f"select count(*) from {t.name}").fetchall()[0][0]
+    bad = con.execute("select count(*) from staged where _reason is not null").fetchall()[0][0]
     con.execute("drop table staged")
     if t.name == "contracts":  # one money column downstream: annual recurring revenue
         con.execute("update contracts set arr = mrr * 12 where arr is null and mrr is not null")

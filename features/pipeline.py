@@ -15,7 +15,7 @@ import pandas as pd
 
 from features.catalog import Feature, event_type_features, load_catalog, persona_feature, slug, workflow_feature
 from features.settings import PipelineSettings, load_settings
-from features.warehouse import ensure_history_tables, require_table
+from features.warehouse import ensure_history_tables, has_table, require_table
 
 SQL = Path(__file__).parent / "sql"
 KEYS = ["account_id", "as_of"]
@@ -32,22 +32,26 @@ def data_end(con: duckdb.DuckDBPyConnection) -> dt.date:
     row = con.execute("""select greatest(
         (select max(cast(occurred_at as date)) from events),
         (select max(cast(opened_at as date)) from tickets),
-        (select max(cast(occurred_at as date)) from touchpoints))""").fetchone()
+        (select max(cast(occurred_at as date)) from touchpoints))""").fetchall()[0]
     return row[0] or dt.date.today()
 
 
 def observation_dates(con: duckdb.DuckDBPyConnection, warmup_days: int) -> list[dt.date]:
     """Month ends from `warmup_days` after the first event to the data end, plus the data end."""
     end = data_end(con)
-    first = con.execute("select min(cast(occurred_at as date)) from events").fetchone()[0] or end
+    first = con.execute("select min(cast(occurred_at as date)) from events").fetchall()[0][0] or end
     start = min(first + dt.timedelta(days=warmup_days), end)
     dates = [d.date() for d in pd.date_range(start, end, freq="ME")]
     return dates + ([end] if not dates or dates[-1] != end else [])
 
 
 def available_sources(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """Loaded tables and table.columns; traits count as loaded once the portal has recorded one."""
     rows = con.execute("select table_name, column_name from source_columns where present").fetchall()
-    return {t for t, _ in rows} | {f"{t}.{c}" for t, c in rows}
+    have = {t for t, _ in rows} | {f"{t}.{c}" for t, c in rows}
+    if con.execute("select count(*) from trait_edits").fetchall()[0][0]:
+        have.add("traits")
+    return have
 
 
 def _list_table(con, name: str, column: str, values) -> None:
@@ -56,13 +60,18 @@ def _list_table(con, name: str, column: str, values) -> None:
         con.executemany(f"insert into {name} values (?)", [[v] for v in values])
 
 
-def prepare(con: duckdb.DuckDBPyConnection, dates: list[dt.date], s: PipelineSettings) -> list[str]:
-    """Create the temp views and tables the family SQL reads; return the tracked event types."""
+def _staging(con: duckdb.DuckDBPyConnection, dates: list[dt.date]) -> None:
     ensure_history_tables(con)
     for name in STAGING:
         con.execute(f"create or replace temp view stg_{name} as {sql(f'staging/stg_{name}.sql')}")
     con.execute("create or replace temp table obs_dates (as_of date)")
     con.executemany("insert into obs_dates values (?)", [[d] for d in dates])
+    con.execute("create or replace temp table current_snapshot as select ? as as_of", [data_end(con)])
+
+
+def prepare(con: duckdb.DuckDBPyConnection, dates: list[dt.date], s: PipelineSettings) -> list[str]:
+    """Create the temp views and tables the family SQL reads; return the tracked event types."""
+    _staging(con, dates)
     for name in ("user_days", "type_days", "spine"):
         con.execute(f"create or replace temp table {name} as {sql(f'base/{name}.sql')}")
     tracked = list(s.event_types) or [r[0] for r in con.execute(
@@ -75,12 +84,13 @@ def prepare(con: duckdb.DuckDBPyConnection, dates: list[dt.date], s: PipelineSet
     _list_table(con, "high_priorities", "priority", s.high_priorities)
     _list_table(con, "key_personas", "persona", s.key_personas)
     con.execute("create or replace temp table workflows (name varchar, event_type varchar, "
-                "persona varchar, per_user_per_30d double)")
+                "persona varchar, per_user_per_30d double, description varchar)")
     present = {r[0] for r in con.execute("select distinct event_type from type_days").fetchall()}
     flows = [w for w in s.workflows if w.event_type in present]
     if flows:
-        con.executemany("insert into workflows values (?, ?, ?, ?)",
-                        [[w.name, w.event_type, w.persona.lower(), w.per_user_per_30d] for w in flows])
+        con.executemany("insert into workflows values (?, ?, ?, ?, ?)",
+                        [[w.name, w.event_type, w.persona.lower(), w.per_user_per_30d, w.description]
+                         for w in flows])
     con.execute(f"create or replace temp table workflow_user_days as {sql('base/workflow_user_days.sql')}")
     return tracked
 
@@ -173,15 +183,53 @@ def _keep_available(frame, catalog, have, s, progress) -> tuple[pd.DataFrame, li
     return frame[KEYS + [f.name for f in keep]], keep
 
 
+def refresh_traits(con: duckdb.DuckDBPyConnection) -> int:
+    """Recompute the manual-trait features of every snapshot in `features` (after portal edits)."""
+    cols = {r[0] for r in con.execute("select column_name from information_schema.columns "
+                                      "where table_name = 'features'").fetchall()}
+    trait_cols = [c for c in ("pulse_score", "pulse_age_days", "champion", "champion_age_days",
+                              "buyer_access", "buyer_access_age_days")]
+    dates = [r[0] for r in con.execute("select distinct as_of from features").fetchall()]
+    edits = con.execute("select count(*) from trait_edits").fetchall()[0][0] if has_table(con, "trait_edits") else 0
+    if not dates or not (edits or cols >= set(trait_cols)):
+        return 0
+    _staging(con, dates)
+    con.execute("create or replace temp table spine as select account_id, as_of from features")
+    fresh = con.execute(sql("families/traits.sql")).df()
+    con.register("fresh", fresh)
+    for c in trait_cols:
+        if c not in cols:
+            con.execute(f"alter table features add column {c} double")
+    sets = ", ".join(f"{c} = fresh.{c}" for c in trait_cols)
+    con.execute(f"update features set {sets} from fresh "
+                "where features.account_id = fresh.account_id and features.as_of = fresh.as_of")
+    con.unregister("fresh")
+    if not cols >= set(trait_cols):  # declare the columns the first portal edit brought in
+        cat = load_catalog()
+        con.executemany("insert into feature_catalog by name select * from (select ? as name, ? as family, "
+                        "? as description, ? as unit, ? as direction, ? as requires, ? as sentence, ? as yes, "
+                        "? as no, ? as model)",
+                        [list(cat[c].to_row().values()) for c in trait_cols if c not in cols])
+    return len(fresh)
+
+
 def run(con: duckdb.DuckDBPyConnection, as_of: dt.date | None = None, out: Path | None = None,
         progress=print) -> pd.DataFrame:
     """Build features and write table `features` and `feature_catalog` (and Parquet to `out`)."""
     frame, features = build(con, as_of, progress=progress)
     con.register("frame", frame)
-    con.register("cat", pd.DataFrame([f.to_row() for f in features]))
+    text = ["family", "description", "unit", "direction", "requires", "sentence", "yes", "no"]
+    con.register("cat", pd.DataFrame([f.to_row() for f in features]).astype({c: "string" for c in text}))
     con.execute("begin")
     con.execute("create or replace table features as select * replace (cast(as_of as date) as as_of) from frame")
     con.execute("create or replace table feature_catalog as select * from cat")
+    # details the portal shows beside the features (not model inputs)
+    con.execute(f"create or replace table user_activity as {sql('marts/user_activity.sql')}")
+    con.execute(f"create or replace table recent_activity as {sql('marts/recent_activity.sql')}")
+    con.execute("create or replace table adoption_personas as select * from persona_counts")
+    con.execute("create or replace table adoption_workflows as select w.*, f.description, f.event_type, "
+                "f.persona as intended_persona, f.per_user_per_30d from workflow_attainment as w "
+                "join workflows as f on f.name = w.workflow")
     con.execute("commit")
     con.unregister("frame")
     con.unregister("cat")

@@ -39,7 +39,7 @@ def ensure_history_tables(con: duckdb.DuckDBPyConnection) -> None:
 
 def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     return con.execute("select count(*) from information_schema.tables where table_name = ? "
-                       "and table_schema = 'main'", [name]).fetchone()[0] > 0
+                       "and table_schema = 'main'", [name]).fetchall()[0][0] > 0
 
 
 def require_table(con: duckdb.DuckDBPyConnection, name: str, fix: str) -> None:

@@ -43,7 +43,7 @@ def explain_frame(model, snaps: pd.DataFrame, previous: pd.DataFrame | None, nam
 
 def _replace_rows(con, table: str, frame: pd.DataFrame, dates: list) -> None:
     con.register("incoming", frame)
-    exists = con.execute("select count(*) from information_schema.tables where table_name = ?", [table]).fetchone()[0]
+    exists = con.execute("select count(*) from information_schema.tables where table_name = ?", [table]).fetchall()[0][0]
     if not exists:
         con.execute(f"create table {table} as select * replace (cast(as_of as date) as as_of) from incoming limit 0")
     con.execute(f"delete from {table} where as_of in (select distinct cast(as_of as date) from incoming)")

@@ -6,7 +6,10 @@ with settings as (
                               order by t.as_of desc, t.origin desc) as recency
     from spine as s
     join stg_traits as t
-      on t.account_id = s.account_id and cast(t.as_of as date) <= s.as_of
+      on t.account_id = s.account_id
+     and (cast(t.as_of as date) <= s.as_of
+          -- edits made in the portal after the data end update the current snapshot
+          or (t.origin = 'portal' and s.as_of = (select as_of from current_snapshot)))
 ),
 latest as (
     select * from settings where recency = 1
