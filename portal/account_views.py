@@ -1,0 +1,133 @@
+"""Blocks of the account page: drivers, users, workflows, trends, and the trait write-back form."""
+from __future__ import annotations
+
+import datetime as dt
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from features.contract import TRAIT_VALUES
+from portal import components as ui
+
+STATUS_ORDER = ["active", "inactive 30+ days", "never logged in", "deactivated"]
+
+
+def drivers_block(drivers: pd.DataFrame) -> None:
+    if drivers.empty:
+        st.info("No explanation stored for this account; run `radar score`.")
+        return
+    up, down = drivers[drivers.direction == "raises"], drivers[drivers.direction == "lowers"]
+    left, right = st.columns(2)
+    left.markdown("**Raising the risk**\n\n" + "\n".join(f"- {s}" for s in up["sentence"]))
+    right.markdown("**Lowering the risk**\n\n" + "\n".join(f"- {s}" for s in down["sentence"]))
+    chart = alt.Chart(drivers.assign(points=drivers["contribution"])).mark_bar().encode(
+        x=alt.X("points:Q", title="Points of churn probability"),
+        y=alt.Y("description:N", sort="-x", title=None),
+        color=alt.condition("datum.points > 0", alt.value(ui.TIER_COLORS["high"]), alt.value(ui.TIER_COLORS["low"])),
+        tooltip=["sentence"])
+    st.altair_chart(chart, width="stretch")
+
+
+def user_status(users: pd.DataFrame, as_of) -> pd.Series:
+    last = pd.to_datetime(users["last_active"])
+    cutoff = pd.Timestamp(as_of) - pd.Timedelta(days=29)
+    status = pd.Series("inactive 30+ days", index=users.index)
+    status[last >= cutoff] = "active"
+    status[last.isna()] = "never logged in"
+    status[pd.to_datetime(users["deactivated_at"]).notna()] = "deactivated"
+    return status
+
+
+def users_block(users: pd.DataFrame, feats: pd.Series, name: str) -> None:
+    seats = feats.get("seats")
+    c = st.columns(4)
+    c[0].metric("Licensed seats", "no cap" if seats is None or pd.isna(seats) else f"{int(seats):,}")
+    c[1].metric("Registered users", f"{int(feats.get('registered_users', 0) or 0):,}" if "registered_users" in feats else "—")
+    c[2].metric("Active (30 days)", f"{int(feats.get('active_users_30d', 0) or 0):,}" if "active_users_30d" in feats else "—")
+    c[3].metric("Never logged in", f"{int(feats.get('never_logged_in_users', 0) or 0):,}" if "never_logged_in_users" in feats else "—")
+    if users.empty:
+        st.info("No user list was loaded for this portfolio (the `users` source is optional).")
+        return
+    shown = users.assign(status=user_status(users, feats.get("as_of")))[
+        ["user_id", "email", "name", "persona", "status", "last_active", "active_days", "created_at", "deactivated_at"]]
+    pick = st.multiselect("Status", STATUS_ORDER, key="user_status_filter")
+    if pick:
+        shown = shown[shown["status"].isin(pick)]
+    st.dataframe(shown, hide_index=True, column_config={
+        "last_active": st.column_config.DateColumn("Last active", format="YYYY-MM-DD"),
+        "created_at": st.column_config.DateColumn("Registered", format="YYYY-MM-DD"),
+        "deactivated_at": st.column_config.DateColumn("Deactivated", format="YYYY-MM-DD"),
+        "active_days": "Days active"})
+    ui.csv_button(shown, f"users_{name.replace(' ', '_')}.csv", "Download user list (CSV) to share with the client")
+
+
+def workflows_block(workflows: pd.DataFrame, personas: pd.DataFrame) -> None:
+    if workflows.empty:
+        st.info("No critical workflows configured match this product's events (features/config/adoption.toml).")
+    else:
+        shown = workflows.assign(target=lambda w: w["per_user_per_30d"])[
+            ["description", "intended_persona", "event_type", "by_persona", "by_anyone", "target", "attainment"]]
+        st.dataframe(shown, hide_index=True, column_config={
+            "description": "Workflow", "intended_persona": "Should be done by", "event_type": "Event",
+            "by_persona": "Done by them (30 days)", "by_anyone": "Done by anyone",
+            "target": st.column_config.NumberColumn("Target per user / 30 days"),
+            "attainment": st.column_config.ProgressColumn("Against target", format="percent", min_value=0, max_value=1)})
+    if len(personas):
+        st.markdown("**Personas active in the last 30 days**")
+        st.dataframe(personas.assign(share=personas["active_30d"] / personas["registered"])[
+            ["persona", "registered", "active_30d", "share"]], hide_index=True,
+            column_config={"share": st.column_config.ProgressColumn("Active", format="percent", min_value=0, max_value=1)})
+
+
+def trends_block(health: pd.DataFrame, scores: pd.DataFrame, features: pd.DataFrame, catalog: pd.DataFrame) -> None:
+    left, right = st.columns(2)
+    left.markdown("**Health score**")
+    left.line_chart(health.set_index("as_of")[["health_score"]], height=220)
+    right.markdown("**Churn probability (90 days)**")
+    right.line_chart(scores.set_index("as_of")[["churn_probability"]], height=220)
+    cats = [c for c in health.columns if c.startswith("cat_")]
+    if len(health):
+        last = health.iloc[-1][cats].rename(lambda c: c.removeprefix("cat_")).astype(float)
+        st.markdown("**Health categories now (0-100)**")
+        st.bar_chart(last, height=200, horizontal=True)
+    usage = [c for c in ("active_users_30d", "events_30d") if c in features]
+    if usage:
+        st.markdown("**Usage**")
+        st.line_chart(features.set_index("as_of")[usage].rename(columns=lambda c: catalog.loc[c, "description"]), height=220)
+
+
+def update_block(db: str, account_id: str, d: dict) -> None:
+    from features import health
+    from features.warehouse import connect
+    from features.writeback import save
+    st.markdown("Set your read of the account. It is stored with your name and the time, kept as history, "
+                "shown to leadership, and used by the health score.")
+    with st.form("traits_form", clear_on_submit=False):
+        who = st.text_input("Your name", key="edit_who")
+        cols = st.columns(3)
+        pulse = cols[0].selectbox("Pulse", ["(unchanged)", *TRAIT_VALUES["pulse"]], key="edit_pulse")
+        champ = cols[1].selectbox("Active champion", ["(unchanged)", *TRAIT_VALUES["champion"]], key="edit_champion")
+        buyer = cols[2].selectbox("Access to buyer", ["(unchanged)", *TRAIT_VALUES["buyer_access"]], key="edit_buyer")
+        note = st.text_input("One-line status note", max_chars=280, key="edit_note")
+        submitted = st.form_submit_button("Save")
+    if submitted:
+        traits = {k: v for k, v in (("pulse", pulse), ("champion", champ), ("buyer_access", buyer)) if v != "(unchanged)"}
+        try:
+            if not traits and not note.strip():
+                raise ValueError("nothing to save: set a trait or write a note")
+            with connect(db) as con:
+                save(con, account_id, who, traits, note or None)
+                health.run(con)
+        except ValueError as e:
+            st.error(f"Not saved: {e}")
+        except Exception as e:  # e.g. the warehouse is locked by a running `radar` job
+            st.error(f"Not saved: the warehouse could not be written ({str(e).splitlines()[0]}). Try again in a minute.")
+        else:
+            st.cache_data.clear()
+            st.success(f"Saved at {dt.datetime.now():%Y-%m-%d %H:%M}; the health score is updated.")
+    if len(d["edits"]) or len(d["notes"]):
+        st.markdown("**History**")
+        st.dataframe(pd.concat([d["edits"].assign(kind="trait"),
+                                d["notes"].rename(columns={"note": "value"}).assign(kind="note", trait="status note")])
+                     .sort_values("edited_at", ascending=False), hide_index=True)

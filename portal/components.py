@@ -1,0 +1,60 @@
+"""Shared display pieces: tier colours, number formats, messages that say how to fix things."""
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import pandas as pd
+import streamlit as st
+
+from features.catalog import money
+
+# one colour per tier, everywhere: risk tiers and health tiers share the traffic-light scale
+TIER_COLORS = {"high": "#c0392b", "medium": "#e67e22", "low": "#27ae60",
+               "poor": "#c0392b", "concerning": "#e67e22", "healthy": "#27ae60", "unknown": "#95a5a6"}
+RISK_ORDER = ["high", "medium", "low"]
+HEALTH_ORDER = ["poor", "concerning", "healthy", "unknown"]
+
+
+def usd(v) -> str:
+    return "—" if v is None or (isinstance(v, float) and math.isnan(v)) else money(float(v))
+
+
+def pct(v, digits: int = 0) -> str:
+    return "—" if v is None or pd.isna(v) else f"{float(v):.{digits}%}"
+
+
+def day(v) -> str:
+    return "—" if v is None or pd.isna(v) else pd.Timestamp(v).strftime("%Y-%m-%d")
+
+
+def badge(tier: str) -> str:
+    """A coloured tier label for st.markdown."""
+    color = TIER_COLORS.get(str(tier), "#95a5a6")
+    return f":{_named(color)}-background[{tier}]"
+
+
+def _named(color: str) -> str:
+    return {"#c0392b": "red", "#e67e22": "orange", "#27ae60": "green"}.get(color, "gray")
+
+
+def tier_scale(order: list[str]):
+    import altair as alt
+    return alt.Scale(domain=order, range=[TIER_COLORS[t] for t in order])
+
+
+def stop_with(message: str, fix: str | None = None) -> None:
+    """Show a clear message (and the command that fixes it) instead of a traceback, then stop the page."""
+    st.warning(message)
+    if fix:
+        st.code(fix, language="bash")
+    st.stop()
+
+
+def days_ago(d) -> int | None:
+    return None if d is None or pd.isna(d) else (dt.date.today() - pd.Timestamp(d).date()).days
+
+
+def csv_button(frame: pd.DataFrame, name: str, label: str = "Download CSV", key: str | None = None) -> None:
+    st.download_button(label, frame.to_csv(index=False).encode(), file_name=name, mime="text/csv",
+                       key=key or f"dl_{name}")

@@ -1,0 +1,22 @@
+"""Models (analysts): would it have warned us, runs side by side, retrain, promote."""
+from __future__ import annotations
+
+import streamlit as st
+
+from portal import components as ui
+from portal import data
+from portal.model_views import backtest_block, manage_block, runs_block
+
+st.title("Models")
+db = data.db_path()
+tab_back, tab_runs, tab_manage = st.tabs(["Would it have warned us?", "Runs side by side", "Retrain & promote"])
+with tab_back:
+    if (missing := data.readiness(db)) is not None:
+        st.warning(missing[0])
+        st.code(missing[1], language="bash")
+    else:
+        backtest_block(db)
+with tab_runs:
+    runs_block()
+with tab_manage:
+    manage_block(db)

@@ -1,0 +1,67 @@
+"""Portfolio (CS leadership): where ARR is at risk, what renews soon, and which picture to trust."""
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from portal import components as ui
+from portal import data, state
+from portal.filters import apply_filters, sidebar_filters
+from portal.portfolio_views import by_owner, disagreements, freshness_panel, kpis, renewals
+
+db = data.db_path()
+st.title("Portfolio")
+if (missing := data.readiness(db)) is not None:
+    ui.stop_with(*missing)
+stamp = data.stamp(db)
+dates = data.score_dates(db, stamp)
+now = data.portfolio(db, stamp, dates[-1])
+earlier = [d for d in dates if d <= pd.Timestamp(dates[-1]) - pd.Timedelta(days=28)]
+before = data.portfolio(db, stamp, earlier[-1]) if earlier else None
+
+owners, segments, tiers = sidebar_filters(now)
+view = apply_filters(now, owners, segments, tiers)
+prev = apply_filters(before, owners, segments, tiers) if before is not None else None
+st.caption(f"Scores as of {ui.day(dates[-1])} by model version {now['model_version'].iat[0]}"
+           + (f", compared with {ui.day(earlier[-1])}" if earlier else ""))
+freshness_panel(db, stamp, view)
+kpis(view, prev)
+
+tab_risk, tab_renew, tab_owner, tab_review, tab_map = st.tabs(
+    ["At risk", "Renewals", "By owner", "Score vs model", "Health vs risk"])
+with tab_risk:
+    ranked = view.sort_values("arr_at_risk", ascending=False)
+    st.markdown("**Highest ARR at risk** — open an account to see why it is flagged")
+    cols = st.columns(2)
+    for i, r in enumerate(ranked.head(10).itertuples()):
+        cols[i % 2].page_link("pages/account.py", label=f"{r.name} · {ui.usd(r.arr_at_risk)} at risk · {r.risk_tier}",
+                              query_params={state.ACCOUNT_PARAM: r.account_id})
+    shown = ranked[["name", "owner", "segment", "arr", "renewal_date", "risk_tier", "churn_probability",
+                    "health_score", "top_driver", "status_note", "account_id"]]
+    st.dataframe(shown.assign(link="/?account=" + shown["account_id"]), hide_index=True, key="risk_table",
+                 column_config={
+                     "name": "Account", "owner": "Owner", "segment": "Segment",
+                     "arr": st.column_config.NumberColumn("ARR", format="dollar"),
+                     "renewal_date": st.column_config.DateColumn("Renewal", format="YYYY-MM-DD"),
+                     "risk_tier": "Risk", "health_score": st.column_config.NumberColumn("Health", format="%.0f"),
+                     "churn_probability": st.column_config.ProgressColumn("Churn probability (90 days)",
+                                                                          format="percent", min_value=0, max_value=1),
+                     "top_driver": "Top reason", "status_note": "Latest status note", "account_id": None,
+                     "link": st.column_config.LinkColumn("Open", display_text="open")})
+    ui.csv_button(shown, "accounts_at_risk.csv")
+with tab_renew:
+    renewals(view)
+with tab_owner:
+    by_owner(view)
+with tab_review:
+    disagreements(view)
+with tab_map:
+    chart = alt.Chart(view).mark_circle(opacity=0.75).encode(
+        x=alt.X("health_score:Q", title="Health score (rule-based)", scale=alt.Scale(domain=[0, 100])),
+        y=alt.Y("churn_probability:Q", title="Churn probability, next 90 days", axis=alt.Axis(format="%")),
+        size=alt.Size("arr:Q", title="ARR", legend=None, scale=alt.Scale(range=[20, 900])),
+        color=alt.Color("risk_tier:N", title="Risk tier", scale=ui.tier_scale(ui.RISK_ORDER)),
+        tooltip=["name", "owner", alt.Tooltip("arr:Q", format="$,.0f"), alt.Tooltip("churn_probability:Q", format=".0%"),
+                 alt.Tooltip("health_score:Q", format=".0f"), "top_driver"])
+    st.altair_chart(chart, width="stretch")

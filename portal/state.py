@@ -1,0 +1,8 @@
+"""Session-state and query-parameter keys, in one place."""
+
+ACCOUNT_PARAM = "account"  # ?account=ID deep-links to the account page
+FILTER_OWNER = "filter_owner"
+FILTER_SEGMENT = "filter_segment"
+FILTER_TIER = "filter_tier"
+ACCOUNT_PICK = "account_pick"
+PROMOTE_PENDING = "promote_pending"

@@ -1,0 +1,44 @@
+"""The one-sentence account summary from the research: who is active, what they are doing, and
+what it produces. Pure: frames in, a sentence out."""
+from __future__ import annotations
+
+import pandas as pd
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{word}s" if n != 1 and not word.endswith("s") else word
+
+
+def _listing(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def account_summary(personas: pd.DataFrame, activity: pd.DataFrame, workflows: pd.DataFrame,
+                    active_users: float | None = None) -> str:
+    """E.g. "In the last 30 days 5 of 7 analysts and 2 of 3 managers were active; they mostly
+    used 'report_viewed' (1,234) and 'report_created' (456); the platform delivered 12,345
+    'message_sent'; 2 of 4 critical workflows are on target." """
+    clauses = []
+    if len(personas):
+        top = personas.sort_values("registered", ascending=False).head(4)
+        clauses.append("In the last 30 days " + _listing(
+            [f"{int(r.active_30d)} of {int(r.registered)} {_plural(int(r.registered), str(r.persona))}"
+             for r in top.itertuples()]) + " were active")
+    elif active_users is not None and not pd.isna(active_users):
+        clauses.append(f"{int(active_users)} people were active in the last 30 days")
+    else:
+        clauses.append("No user-level activity is recorded")
+    if len(activity):
+        people = activity[activity["platform_share"] < 0.5].sort_values("events", ascending=False).head(3)
+        if len(people):
+            clauses.append("they mostly used " + _listing([f"'{r.event_type}' ({int(r.events):,})" for r in people.itertuples()]))
+        platform = activity[activity["platform_share"] >= 0.5].sort_values("quantity", ascending=False).head(2)
+        if len(platform):
+            clauses.append("the platform delivered " + _listing([f"{int(r.quantity):,} '{r.event_type}'" for r in platform.itertuples()]))
+    else:
+        clauses.append("nothing was used in the last 30 days")
+    if len(workflows) and workflows["attainment"].notna().any():
+        known = workflows[workflows["attainment"].notna()]
+        on = int((known["attainment"] >= 1).sum())
+        clauses.append(f"{on} of {len(known)} critical workflows are on target")
+    return "; ".join(clauses) + "."
