@@ -23,7 +23,7 @@ def drivers_block(drivers: pd.DataFrame) -> None:
     right.markdown("**Lowering the risk**\n\n" + "\n".join(f"- {s}" for s in down["sentence"]))
     chart = alt.Chart(drivers.assign(points=drivers["contribution"])).mark_bar().encode(
         x=alt.X("points:Q", title="Points of churn probability"),
-        y=alt.Y("description:N", sort="-x", title=None),
+        y=alt.Y("description:N", sort="-x", title=None, axis=alt.Axis(labelLimit=420)),
         color=alt.condition("datum.points > 0", alt.value(ui.TIER_COLORS["high"]), alt.value(ui.TIER_COLORS["low"])),
         tooltip=["sentence"])
     st.altair_chart(chart, width="stretch")
@@ -68,16 +68,16 @@ def workflows_block(workflows: pd.DataFrame, personas: pd.DataFrame) -> None:
     else:
         shown = workflows.assign(target=lambda w: w["per_user_per_30d"])[
             ["description", "intended_persona", "event_type", "by_persona", "by_anyone", "target", "attainment"]]
-        st.dataframe(shown, hide_index=True, column_config={
+        st.dataframe(ui.as_percent(shown, "attainment"), hide_index=True, column_config={
             "description": "Workflow", "intended_persona": "Should be done by", "event_type": "Event",
             "by_persona": "Done by them (30 days)", "by_anyone": "Done by anyone",
             "target": st.column_config.NumberColumn("Target per user / 30 days"),
-            "attainment": st.column_config.ProgressColumn("Against target", format="percent", min_value=0, max_value=1)})
+            "attainment": st.column_config.ProgressColumn("Against target", format="%.0f%%", min_value=0, max_value=100)})
     if len(personas):
         st.markdown("**Personas active in the last 30 days**")
-        st.dataframe(personas.assign(share=personas["active_30d"] / personas["registered"])[
+        st.dataframe(personas.assign(share=personas["active_30d"] / personas["registered"] * 100)[
             ["persona", "registered", "active_30d", "share"]], hide_index=True,
-            column_config={"share": st.column_config.ProgressColumn("Active", format="percent", min_value=0, max_value=1)})
+            column_config={"share": st.column_config.ProgressColumn("Active", format="%.0f%%", min_value=0, max_value=100)})
 
 
 def trends_block(health: pd.DataFrame, scores: pd.DataFrame, features: pd.DataFrame, catalog: pd.DataFrame) -> None:

@@ -58,3 +58,8 @@ def days_ago(d) -> int | None:
 def csv_button(frame: pd.DataFrame, name: str, label: str = "Download CSV", key: str | None = None) -> None:
     st.download_button(label, frame.to_csv(index=False).encode(), file_name=name, mime="text/csv",
                        key=key or f"dl_{name}")
+
+
+def as_percent(frame: pd.DataFrame, *cols: str) -> pd.DataFrame:
+    """A display copy with shares (0-1) as percents (0-100), for `%.0f%%` column formats."""
+    return frame.assign(**{c: frame[c] * 100 for c in cols if c in frame})

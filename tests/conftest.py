@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -47,4 +49,36 @@ def sample_db(sample_source, tmp_path_factory) -> Path:
     with connect(db) as con:
         pipeline.run(con, progress=quiet)
         health.run(con)
+    return db
+
+
+@pytest.fixture(scope="session")
+def mlflow_store(tmp_path_factory):
+    """Point MLflow at a temporary SQLite store for the whole session."""
+    root = tmp_path_factory.mktemp("mlruns")
+    old = os.environ.get("MLFLOW_TRACKING_URI")
+    os.environ["MLFLOW_TRACKING_URI"] = f"sqlite:///{root / 'mlflow.db'}"
+    yield root
+    if old is None:
+        os.environ.pop("MLFLOW_TRACKING_URI", None)
+    else:
+        os.environ["MLFLOW_TRACKING_URI"] = old
+
+
+@pytest.fixture(scope="session")
+def trained(sample_db, mlflow_store):
+    """Version 1 (the champion), trained on the small sample."""
+    from model.train import main as train
+    lines = []
+    assert train(sample_db, progress=lines.append) == 0
+    return lines
+
+
+@pytest.fixture(scope="session")
+def scored_db(sample_db, trained, tmp_path_factory) -> Path:
+    """A copy of the sample warehouse scored at every date by the champion."""
+    from model.score import main as score
+    db = tmp_path_factory.mktemp("scored") / "scored.duckdb"
+    shutil.copy(sample_db, db)
+    assert score(db, progress=quiet, all_dates=True) == 0
     return db
