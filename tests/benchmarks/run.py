@@ -65,7 +65,10 @@ def bench_model(repeats: int) -> list:
     n, k = 100_000, 80
     X = pd.DataFrame(rng.normal(size=(n, k)), columns=[f"f{i}" for i in range(k)])
     X.iloc[rng.random((n, k)) < 0.05] = np.nan
-    logit = -3.5 + 1.2 * X["f0"].fillna(0) - 0.8 * X["f1"].fillna(0) + 0.6 * (X["f2"].fillna(0) > 1)
+    Z = X.fillna(0).to_numpy()
+    # a nonlinear signal with interactions, so early stopping grows a realistic number of trees
+    logit = (-3.5 + np.tanh(Z[:, :10]).sum(axis=1) * 0.6 + 0.8 * (Z[:, 10] > 1) * (Z[:, 11] < 0)
+             + 0.3 * Z[:, 12] ** 2 - 0.4 * np.abs(Z[:, 13]) + 0.5 * np.sin(2 * Z[:, 14]))
     y = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int).to_numpy()
     tr, va = slice(0, 80_000), slice(80_000, n)
     lgb = load_settings().lightgbm
