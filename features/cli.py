@@ -89,7 +89,7 @@ def cmd_promote(a) -> int:
 
 def cmd_portal(a) -> int:
     from portal.launch import launch
-    return launch(Path(a.db), a.port, headless=a.headless)
+    return launch(Path(a.db), a.port, headless=not a.open)
 
 
 def cmd_demo(a) -> int:
@@ -150,7 +150,7 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("portal", help="start the Streamlit portal on localhost")
     s.add_argument("--db", **db)
     s.add_argument("--port", type=int, default=8501)
-    s.add_argument("--headless", action="store_true", help="do not open a browser")
+    s.add_argument("--open", action="store_true", help="also open a browser window")
     s.set_defaults(fn=cmd_portal)
 
     s = sub.add_parser("demo", help="sample -> ingest -> features -> health -> train -> score -> portal")

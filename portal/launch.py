@@ -15,7 +15,9 @@ def command(port: int, headless: bool = True) -> list[str]:
             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
 
 
-def launch(db: Path, port: int = 8501, headless: bool = False) -> int:
+def launch(db: Path, port: int = 8501, headless: bool = True) -> int:
+    """Serve the portal until Ctrl+C. Headless by default: Streamlit's first-run prompt would
+    otherwise wait for input, and the URL printed here is all a user needs."""
     env = os.environ | {"RADAR_DB": str(Path(db).resolve())}
     print(f"Account Radar portal on http://localhost:{port}  (warehouse {db}; Ctrl+C stops it)", flush=True)
     try:
