@@ -16,7 +16,9 @@ demo: install
 	$(BIN)/radar demo
 
 test: install
-	@command -v chromium >/dev/null 2>&1 || echo "note: /usr/bin/chromium missing; the browser test will be skipped (apt-get install chromium)"
+	@command -v chromium >/dev/null 2>&1 || apt-get install -y chromium >/dev/null 2>&1 \
+	  || (apt-get update >/dev/null 2>&1 && apt-get install -y chromium >/dev/null 2>&1) \
+	  || echo "note: could not install Debian's chromium; the browser test will be skipped"
 	$(BIN)/python -m pytest -q
 
 bench: install

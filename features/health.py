@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from features.paths import FEATURES_CONFIG
-from features.warehouse import require_table
+from features.warehouse import require_table, upsert_dates, write_parquet
 
 TIERS = ("healthy", "concerning", "poor")
 
@@ -131,21 +131,6 @@ def run(con: duckdb.DuckDBPyConnection, as_of=None, out: Path | None = None,
     if as_of and feats.empty:
         raise ValueError(f"no feature snapshot at {as_of}; run `radar features --as-of {as_of}` first")
     health = score(feats, cfg or load_config())
-    con.register("h", health)
-    con.execute("begin")
-    if as_of and _has(con, "health"):
-        con.execute("delete from health where as_of = ?", [as_of])
-        con.execute("insert into health by name select * replace (cast(as_of as date) as as_of) from h")
-    else:
-        con.execute("create or replace table health as select * replace (cast(as_of as date) as as_of) from h")
-    con.execute("commit")
-    con.unregister("h")
-    if out:
-        Path(out).parent.mkdir(parents=True, exist_ok=True)
-        health.to_parquet(out, index=False)
+    upsert_dates(con, "health", health, replace_all=as_of is None)
+    write_parquet(health, out)
     return health
-
-
-def _has(con, name):
-    return con.execute("select count(*) from information_schema.tables where table_name = ?",
-                       [name]).fetchall()[0][0] > 0

@@ -15,7 +15,7 @@ import pandas as pd
 
 from features.catalog import Feature, event_type_features, load_catalog, persona_feature, slug, workflow_feature
 from features.settings import PipelineSettings, load_settings
-from features.warehouse import ensure_history_tables, has_table, require_table
+from features.warehouse import ensure_history_tables, has_table, require_table, write_parquet
 
 SQL = Path(__file__).parent / "sql"
 KEYS = ["account_id", "as_of"]
@@ -233,7 +233,5 @@ def run(con: duckdb.DuckDBPyConnection, as_of: dt.date | None = None, out: Path 
     con.execute("commit")
     con.unregister("frame")
     con.unregister("cat")
-    if out:
-        Path(out).parent.mkdir(parents=True, exist_ok=True)
-        frame.to_parquet(out, index=False)
+    write_parquet(frame, out)
     return frame

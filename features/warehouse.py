@@ -45,3 +45,29 @@ def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
 def require_table(con: duckdb.DuckDBPyConnection, name: str, fix: str) -> None:
     if not has_table(con, name):
         raise WarehouseError(f"the warehouse has no `{name}` table yet; run `{fix}`")
+
+
+def upsert_dates(con: duckdb.DuckDBPyConnection, table: str, frame, replace_all: bool = False) -> None:
+    """Write `frame` (with an as_of column) into `table`: replace the rows of the dates it holds,
+    or the whole table with `replace_all`. One transaction; as_of is stored as a DATE."""
+    con.register("incoming", frame)
+    select = "select * replace (cast(as_of as date) as as_of) from incoming"
+    con.execute("begin")
+    try:
+        if replace_all or not has_table(con, table):
+            con.execute(f"create or replace table {table} as {select}")
+        else:
+            con.execute(f"delete from {table} where as_of in (select distinct cast(as_of as date) from incoming)")
+            con.execute(f"insert into {table} by name {select}")
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    finally:
+        con.unregister("incoming")
+
+
+def write_parquet(frame, out) -> None:
+    if out:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        frame.to_parquet(out, index=False)

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from features.warehouse import open_existing
+from features.warehouse import open_existing, upsert_dates, write_parquet
 from model import dataset, explain
 from model.settings import ModelSettings, load_settings
 
@@ -41,16 +41,6 @@ def explain_frame(model, snaps: pd.DataFrame, previous: pd.DataFrame | None, nam
     return explain.drivers(X, snaps[["account_id", "as_of"]], pts, phi, cat, prev, ctx, s.drivers_each_way)
 
 
-def _replace_rows(con, table: str, frame: pd.DataFrame, dates: list) -> None:
-    con.register("incoming", frame)
-    exists = con.execute("select count(*) from information_schema.tables where table_name = ?", [table]).fetchall()[0][0]
-    if not exists:
-        con.execute(f"create table {table} as select * replace (cast(as_of as date) as as_of) from incoming limit 0")
-    con.execute(f"delete from {table} where as_of in (select distinct cast(as_of as date) from incoming)")
-    con.execute(f"insert into {table} by name select * replace (cast(as_of as date) as as_of) from incoming")
-    con.unregister("incoming")
-
-
 def main(db: Path, as_of: dt.date | None = None, version: str | None = None, out: Path | None = None,
          progress=print, all_dates: bool = False) -> int:
     t0 = time.perf_counter()
@@ -79,13 +69,9 @@ def main(db: Path, as_of: dt.date | None = None, version: str | None = None, out
         history = []
         if all_dates:
             history = [score_frame(model, dataset.snapshots(con, at=d), names, version, s) for d in dates if d != target]
-        con.execute("begin")
-        _replace_rows(con, "scores", pd.concat([*history, scores], ignore_index=True), dates)
-        _replace_rows(con, "drivers", drivers, [target])
-        con.execute("commit")
-    if out:
-        Path(out).parent.mkdir(parents=True, exist_ok=True)
-        scores.to_parquet(out, index=False)
+        upsert_dates(con, "scores", pd.concat([*history, scores], ignore_index=True))
+        upsert_dates(con, "drivers", drivers)
+    write_parquet(scores, out)
     tiers = scores["risk_tier"].value_counts().to_dict()
     progress(f"  scored {len(scores):,} accounts at {target} with version {version}: "
              + ", ".join(f"{k} {tiers.get(k, 0)}" for k in ("high", "medium", "low"))

@@ -69,7 +69,7 @@ def bench_model(repeats: int) -> list:
     # a nonlinear signal with interactions, so early stopping grows a realistic number of trees
     logit = (-3.5 + np.tanh(Z[:, :10]).sum(axis=1) * 0.6 + 0.8 * (Z[:, 10] > 1) * (Z[:, 11] < 0)
              + 0.3 * Z[:, 12] ** 2 - 0.4 * np.abs(Z[:, 13]) + 0.5 * np.sin(2 * Z[:, 14]))
-    y = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int).to_numpy()
+    y = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
     tr, va = slice(0, 80_000), slice(80_000, n)
     lgb = load_settings().lightgbm
     model = ChurnModel(params={k: v for k, v in lgb.items() if k not in ("num_boost_round", "early_stopping_rounds", "max_pos_weight")},
@@ -144,18 +144,19 @@ def main() -> int:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--portal-accounts", type=int, default=5000)
     a = ap.parse_args()
-    print(f"machine: {machine()}", flush=True)
-    rows = []
+    print(f"machine: {machine()}; medians of {a.repeats} runs\n", flush=True)
+    print("| step | size | events | median seconds | throughput |\n|---|---|---|---|---|", flush=True)
+
+    def show(rows):
+        for step, size, events, secs, extra in rows:
+            print(f"| {step} | {size} | {'' if events is None else f'{events:,}'} | {secs:.2f} | {extra} |", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        part, db = bench_pipeline(work, a.accounts, a.months, a.repeats)
-        rows += part
-        rows += bench_model(a.repeats)
-        rows += bench_score_cli(db, work, a.repeats)
-        rows += bench_portal(work, a.portal_accounts, a.repeats)
-    print(f"\n| step | size | events | median seconds | throughput |\n|---|---|---|---|---|")
-    for step, size, events, secs, extra in rows:
-        print(f"| {step} | {size} | {'' if events is None else f'{events:,}'} | {secs:.2f} | {extra} |")
+        rows, db = bench_pipeline(work, a.accounts, a.months, a.repeats)
+        show(rows)
+        show(bench_model(a.repeats))
+        show(bench_score_cli(db, work, a.repeats))
+        show(bench_portal(work, a.portal_accounts, a.repeats))
     return 0
 
 
