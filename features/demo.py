@@ -28,12 +28,15 @@ def run(db: Path, accounts: int = 400, seed: int = 7, end: dt.date | None = None
         say(f"    {len(frame):,} snapshots x {frame.shape[1] - 2} features")
         say("4/6 health")
         health.run(con)
-    from model.train import main as train
+    from model import tracking
     from model.score import main as score
-    from model.tracking import champion_version
+    from model.train import run as train
     say("5/6 train")
-    train(db, None, 90, 42, progress=say)
-    say("6/6 score with @champion" + f" (version {champion_version()})")
+    trained = train(db, None, 90, 42, progress=say)
+    if trained["alias"] != tracking.CHAMPION:  # a fresh sample deserves the model trained on it
+        tracking.promote(trained["version"])
+        say(f"    promoted version {trained['version']} to @champion")
+    say(f"6/6 score with @champion (version {tracking.champion_version()})")
     score(db, None, None, None, progress=say, all_dates=True)
     say(f"demo ready in {time.perf_counter() - t0:.0f}s")
     if portal:

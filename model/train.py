@@ -76,6 +76,14 @@ def figures(r: dict) -> dict:
 
 def main(db: Path, as_of: dt.date | None = None, horizon_days: int | None = None, seed: int | None = None,
          progress=print) -> int:
+    """`radar train`: exit status 0 once the run is logged and registered."""
+    run(db, as_of, horizon_days, seed, progress)
+    return 0
+
+
+def run(db: Path, as_of: dt.date | None = None, horizon_days: int | None = None, seed: int | None = None,
+        progress=print) -> dict:
+    """Train, evaluate, log and register; returns run_id, version and the alias it got."""
     t0 = time.perf_counter()
     settings = load_settings().with_(horizon_days=horizon_days, seed=seed)
     with open_existing(db, read_only=True) as con:
@@ -111,4 +119,4 @@ def main(db: Path, as_of: dt.date | None = None, horizon_days: int | None = None
         example=r["X"].loc[split.test].head(5), tags={"db": str(db), "cutoff": str(cutoff)})
     progress(f"  logged run {out['run_id']}; registered version {out['version']} as @{out['alias']} "
              f"[{time.perf_counter() - t0:.1f}s]")
-    return 0
+    return out

@@ -63,3 +63,8 @@ def csv_button(frame: pd.DataFrame, name: str, label: str = "Download CSV", key:
 def as_percent(frame: pd.DataFrame, *cols: str) -> pd.DataFrame:
     """A display copy with shares (0-1) as percents (0-100), for `%.0f%%` column formats."""
     return frame.assign(**{c: frame[c] * 100 for c in cols if c in frame})
+
+
+def as_money(frame: pd.DataFrame, *cols: str) -> pd.DataFrame:
+    """A display copy with amounts as $1.2M / $48k text."""
+    return frame.assign(**{c: frame[c].map(usd) for c in cols if c in frame})

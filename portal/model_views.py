@@ -67,12 +67,12 @@ def backtest_block(db: str) -> None:
                          health_warned=first["health_tier"].isin(["poor", "concerning"]))
     st.markdown(f"**Each past churn, as it looked about {s.horizon_days} days before**: the model warned on "
                 f"{ui.pct(first['model_warned'].mean())}, the health score on {ui.pct(first['health_warned'].mean())}.")
-    st.dataframe(ui.as_percent(first, "churn_probability")[["account_id", "churn_date", "as_of", "lead_days", "arr", "churn_probability", "risk_tier",
+    st.dataframe(ui.as_money(ui.as_percent(first, "churn_probability"), "arr")[["account_id", "churn_date", "as_of", "lead_days", "arr", "churn_probability", "risk_tier",
                         "health_score", "health_tier", "model_warned", "health_warned"]].sort_values("churn_date", ascending=False),
                  hide_index=True, column_config={
                      "churn_date": st.column_config.DateColumn("Churned", format="YYYY-MM-DD"),
                      "as_of": st.column_config.DateColumn("Seen on", format="YYYY-MM-DD"), "lead_days": "Days before",
-                     "arr": st.column_config.NumberColumn("ARR", format="compact"),
+                     "arr": "ARR",
                      "churn_probability": st.column_config.NumberColumn("Churn probability then", format="%.0f%%")})
 
 

@@ -61,9 +61,9 @@ def renewals(view: pd.DataFrame) -> None:
                 f"{ui.usd(due['arr_at_risk'].sum())} of it at risk.")
     shown = due[["name", "owner", "renewal_date", "days_to_renewal", "arr", "risk_tier", "churn_probability",
                  "health_tier", "top_driver"]]
-    st.dataframe(ui.as_percent(shown, "churn_probability"), hide_index=True, column_config={
+    st.dataframe(ui.as_money(ui.as_percent(shown, "churn_probability"), "arr"), hide_index=True, column_config={
         "name": "Account", "owner": "Owner", "renewal_date": st.column_config.DateColumn("Renewal", format="YYYY-MM-DD"),
-        "days_to_renewal": "Days left", "arr": st.column_config.NumberColumn("ARR", format="compact"),
+        "days_to_renewal": "Days left", "arr": "ARR",
         "risk_tier": "Risk", "churn_probability": st.column_config.NumberColumn("Churn probability", format="%.0f%%"),
         "health_tier": "Health", "top_driver": "Top reason"})
     ui.csv_button(shown, f"renewals_{window}d.csv")
@@ -75,9 +75,9 @@ def by_owner(view: pd.DataFrame) -> None:
         high_risk=("risk_tier", lambda s: int((s == "high").sum())), median_health=("health_score", "median"),
         renewing_90d=("days_to_renewal", lambda s: int((s <= 90).sum())),
         notes=("status_note", lambda s: int(s.notna().sum()))).reset_index().sort_values("arr_at_risk", ascending=False)
-    st.dataframe(roll, hide_index=True, column_config={
-        "owner": "Owner", "accounts": "Accounts", "arr": st.column_config.NumberColumn("ARR", format="compact"),
-        "arr_at_risk": st.column_config.NumberColumn("ARR at risk", format="compact"), "high_risk": "High risk",
+    st.dataframe(ui.as_money(roll, "arr", "arr_at_risk"), hide_index=True, column_config={
+        "owner": "Owner", "accounts": "Accounts", "arr": "ARR",
+        "arr_at_risk": "ARR at risk", "high_risk": "High risk",
         "median_health": st.column_config.NumberColumn("Median health", format="%.0f"),
         "renewing_90d": "Renewing in 90 days", "notes": "With a status note"})
     ui.csv_button(roll, "owners.csv")
@@ -96,9 +96,9 @@ def disagreements(view: pd.DataFrame) -> None:
     both = pd.concat([healthy_risky.assign(disagreement="Healthy score, high model risk"),
                       poor_safe.assign(disagreement="Poor score, low model risk")])
     shown = both[["disagreement", "name", "owner", "arr", "health_score", "coverage", "churn_probability", "top_driver"]]
-    st.dataframe(ui.as_percent(shown, "coverage", "churn_probability"), hide_index=True, column_config={
+    st.dataframe(ui.as_money(ui.as_percent(shown, "coverage", "churn_probability"), "arr"), hide_index=True, column_config={
         "disagreement": "Disagreement", "name": "Account", "owner": "Owner",
-        "arr": st.column_config.NumberColumn("ARR", format="compact"),
+        "arr": "ARR",
         "health_score": st.column_config.NumberColumn("Health", format="%.0f"),
         "coverage": st.column_config.NumberColumn("Health coverage", format="%.0f%%"),
         "churn_probability": st.column_config.NumberColumn("Churn probability", format="%.0f%%"),

@@ -39,11 +39,11 @@ with tab_risk:
                               query_params={state.ACCOUNT_PARAM: r.account_id})
     shown = ranked[["name", "owner", "segment", "arr", "renewal_date", "risk_tier", "churn_probability",
                     "health_score", "top_driver", "status_note", "account_id"]]
-    st.dataframe(ui.as_percent(shown, "churn_probability").assign(link="/?account=" + shown["account_id"]),
+    st.dataframe(ui.as_money(ui.as_percent(shown, "churn_probability"), "arr").assign(link="/?account=" + shown["account_id"]),
                  hide_index=True, key="risk_table",
                  column_config={
                      "name": "Account", "owner": "Owner", "segment": "Segment",
-                     "arr": st.column_config.NumberColumn("ARR", format="compact"),
+                     "arr": "ARR",
                      "renewal_date": st.column_config.DateColumn("Renewal", format="YYYY-MM-DD"),
                      "risk_tier": "Risk", "health_score": st.column_config.NumberColumn("Health", format="%.0f"),
                      "churn_probability": st.column_config.ProgressColumn("Churn probability (90 days)",
