@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from features.paths import FEATURES_CONFIG
 

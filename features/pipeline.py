@@ -15,7 +15,7 @@ import pandas as pd
 
 from features.catalog import Feature, event_type_features, load_catalog, persona_feature, slug, workflow_feature
 from features.settings import PipelineSettings, load_settings
-from features.warehouse import ensure_history_tables, has_table, require_table, write_parquet
+from features.warehouse import ensure_history_tables, has_table, require_table, upsert_dates, write_parquet
 
 SQL = Path(__file__).parent / "sql"
 KEYS = ["account_id", "as_of"]
@@ -217,11 +217,17 @@ def run(con: duckdb.DuckDBPyConnection, as_of: dt.date | None = None, out: Path 
         progress=print) -> pd.DataFrame:
     """Build features and write table `features` and `feature_catalog` (and Parquet to `out`)."""
     frame, features = build(con, as_of, progress=progress)
-    con.register("frame", frame)
+    existing = [r[0] for r in con.execute("select column_name from information_schema.columns "
+                                          "where table_name = 'features'").fetchall()]
+    # one date into a table with the same columns replaces that date only; anything else rebuilds it
+    keep_history = as_of is not None and set(existing) == set(frame.columns)
+    if as_of is not None and existing and not keep_history:
+        progress("  note: the feature columns changed, so `features` now holds only this date; "
+                 "run `radar features` for the full history")
+    upsert_dates(con, "features", frame, replace_all=not keep_history)
     text = ["family", "description", "unit", "direction", "requires", "sentence", "yes", "no"]
     con.register("cat", pd.DataFrame([f.to_row() for f in features]).astype({c: "string" for c in text}))
     con.execute("begin")
-    con.execute("create or replace table features as select * replace (cast(as_of as date) as as_of) from frame")
     con.execute("create or replace table feature_catalog as select * from cat")
     # details the portal shows beside the features (not model inputs)
     con.execute(f"create or replace table user_activity as {sql('marts/user_activity.sql')}")
@@ -231,7 +237,6 @@ def run(con: duckdb.DuckDBPyConnection, as_of: dt.date | None = None, out: Path 
                 "f.persona as intended_persona, f.per_user_per_30d from workflow_attainment as w "
                 "join workflows as f on f.name = w.workflow")
     con.execute("commit")
-    con.unregister("frame")
     con.unregister("cat")
     write_parquet(frame, out)
     return frame

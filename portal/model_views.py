@@ -4,7 +4,6 @@ from __future__ import annotations
 import subprocess
 import sys
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import time
 from pathlib import Path
 
@@ -90,7 +91,7 @@ def generate(out: Path, accounts: int = 400, months: int = 36, end: dt.date | No
     with TableWriter(out, "events", EVENT_SCHEMA, fmt) as w:
         blocks = activity.user_blocks(rng, p, u, days, day0)
         per_acc = np.bincount(u.account, minlength=p.n)
-        for b in _chain(blocks, [activity.delivered(rng, p, per_acc, days, day0)]):
+        for b in itertools.chain(blocks, [activity.delivered(rng, p, per_acc, days, day0)]):
             user = b["user"]
             w.write(pa.table({
                 "account_id": acc_dict.take(pa.array(b["account"])),
@@ -124,7 +125,3 @@ def generate(out: Path, accounts: int = 400, months: int = 36, end: dt.date | No
     counts["seconds"] = round(time.perf_counter() - t0, 2)
     return counts
 
-
-def _chain(*iterables):
-    for it in iterables:
-        yield from it

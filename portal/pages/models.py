@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from portal import components as ui
 from portal import data
 from portal.model_views import backtest_block, manage_block, runs_block
 

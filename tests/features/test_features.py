@@ -146,3 +146,15 @@ def test_features_command_writes_table_and_parquet(tiny_db, tmp_path):
     out = tmp_path / "f.parquet"
     assert cli.main(["features", "--db", str(tiny_db), "--as-of", AS_OF, "--out", str(out)]) == 0
     assert len(pd.read_parquet(out)) == 1
+
+
+def test_one_date_replaces_that_date_and_keeps_the_history(sample_db, tmp_path):
+    import shutil
+    db = tmp_path / "copy.duckdb"
+    shutil.copy(sample_db, db)
+    d = dt.date(2026, 5, 31)
+    with connect(db) as con:
+        before = con.execute("select * from features order by account_id, as_of").df()
+        pipeline.run(con, d, progress=quiet)
+        after = con.execute("select * from features order by account_id, as_of").df()
+    pd.testing.assert_frame_equal(after[before.columns], before, check_dtype=False)

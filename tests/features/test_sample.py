@@ -4,7 +4,6 @@ from __future__ import annotations
 import datetime as dt
 
 import duckdb
-import pandas as pd
 import pytest
 
 from features.sample.generate import generate

@@ -59,3 +59,18 @@ def test_an_empty_warehouse_gets_a_message_and_the_fix(tmp_path, monkeypatch):
     at = open_page()
     assert not at.exception
     assert "No warehouse" in at.warning[0].value and "radar demo" in at.code[0].value
+
+
+def test_the_portfolio_starts_without_heavy_imports(portal_db):
+    """mlflow, shap and lightgbm load only on the pages that need them."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.portal.conftest import APP
+    code = ("import sys\nfrom streamlit.testing.v1 import AppTest\n"
+            f"at = AppTest.from_file({APP!r}, default_timeout=120)\nat.run()\nassert not at.exception\n"
+            "print(sorted(m for m in ('mlflow', 'shap', 'lightgbm') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], env=os.environ | {"RADAR_DB": str(portal_db)},
+                         capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "[]"
