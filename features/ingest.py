@@ -70,14 +70,43 @@ def discover(con: duckdb.DuckDBPyConnection, folder: Path) -> list[Source]:
     return sources
 
 
+TIME_FORMATS = "['%m/%d/%Y %H:%M:%S', '%m/%d/%Y %H:%M', '%m/%d/%Y', '%Y/%m/%d %H:%M:%S', '%Y/%m/%d', '%d.%m.%Y']"
+
+
+def _epoch(number: str) -> str:
+    """Epoch seconds, or milliseconds when the number is too large to be seconds."""
+    return (f"cast(to_timestamp(case when abs({number}) > 1e11 then {number} / 1000.0 "
+            f"else {number} end) as timestamp)")
+
+
+def _parse_text(text: str, typ: str) -> str:
+    """Typed value from text, accepting the formats exports commonly use; null when unparseable."""
+    if typ in ("timestamp", "date"):
+        ts = (f"coalesce(try_cast(try_cast({text} as timestamptz) as timestamp), try_cast({text} as timestamp), "
+              f"try_strptime({text}, {TIME_FORMATS}), "
+              f"case when regexp_full_match({text}, '\\d{{9,13}}') then {_epoch(f'cast({text} as bigint)')} end)")
+        return ts if typ == "timestamp" else f"cast({ts} as date)"
+    if typ in ("double", "bigint", "integer"):
+        clean = f"regexp_replace({text}, '[$€£,\\s]', '', 'g')"  # currency symbols and thousands separators
+        if typ == "double":
+            return f"try_cast({clean} as double)"
+        return (f"case when try_cast({clean} as double) = floor(try_cast({clean} as double)) "
+                f"then try_cast(try_cast({clean} as double) as {typ}) end")
+    return f"try_cast({text} as {typ})"
+
+
 def _typed(src: Source, col: str, typ: str, raw_types: dict[str, str]) -> tuple[str, str]:
     """(typed expression, raw-as-text expression) for one contract column."""
     if col not in src.columns:
         return f"cast(null as {typ})", "null"
     name = '"' + src.columns[col].replace('"', '""') + '"'
-    if raw_types.get(col, "VARCHAR") == "VARCHAR":
+    raw = raw_types.get(col, "VARCHAR")
+    if raw == "VARCHAR":
         text = f"nullif(trim({name}), '')"
-        return f"try_cast({text} as {typ})", text
+        return _parse_text(text, typ), text
+    if typ in ("timestamp", "date") and raw in ("BIGINT", "INTEGER", "DOUBLE", "HUGEINT", "UBIGINT"):
+        ts = _epoch(name)
+        return (ts if typ == "timestamp" else f"cast({ts} as date)"), f"cast({name} as varchar)"
     return f"try_cast({name} as {typ})", f"cast({name} as varchar)"
 
 

@@ -23,6 +23,7 @@ class WarehouseError(Exception):
 def connect(db: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(str(db), read_only=read_only)
     con.execute("set enable_progress_bar = false")
+    con.execute("set TimeZone = 'UTC'")  # offsets in source timestamps are normalised to UTC
     return con
 
 

@@ -141,3 +141,26 @@ def test_reingest_keeps_history_tables(tiny_db, tiny_source):
     with connect(tiny_db) as con:
         assert con.execute("select count(*) from trait_edits").fetchone()[0] == 1
         assert con.execute("select count(*) from ingest_runs").fetchone()[0] == 2
+
+
+def test_common_export_formats_parse(tmp_path):
+    tables = tiny_tables()
+    tables["events"] = [
+        {"account_id": "A", "user_id": "u1", "occurred_at": "2026-03-31T10:00:00+02:00", "event_type": "login"},
+        {"account_id": "A", "user_id": "u1", "occurred_at": "03/30/2026 09:15", "event_type": "login"},
+        {"account_id": "A", "user_id": "u1", "occurred_at": "1774951200", "event_type": "login"},
+        {"account_id": "A", "user_id": "u1", "occurred_at": "1774951200000", "event_type": "login"},
+        {"account_id": "A", "user_id": "u1", "occurred_at": "31st of March", "event_type": "login"},
+    ]
+    tables["contracts"][1]["arr"] = "$12,000.00"
+    tables["contracts"][1]["seats"] = "3.0"
+    tables["contracts"][0]["seats"] = "2.5"
+    db = tmp_path / "w.duckdb"
+    ingest(write_source(tmp_path / "src", tables), db, progress=quiet)
+    with connect(db) as con:
+        times = [r[0].isoformat() for r in con.execute("select occurred_at from events").fetchall()]
+        c2 = con.execute("select arr, seats from contracts where contract_id = 'c2'").fetchall()[0]
+        bad = dict(con.execute("select row_number, reason from quarantine").fetchall())
+    assert times == ["2026-03-31T08:00:00", "2026-03-30T09:15:00", "2026-03-31T10:00:00", "2026-03-31T10:00:00"]
+    assert c2 == (12000.0, 3)
+    assert bad == {5: "unparseable occurred_at: 31st of March", 1: "unparseable seats: 2.5"}
