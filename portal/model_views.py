@@ -86,7 +86,7 @@ def runs_block() -> None:
     default = [v for v, a in zip(runs["version"].astype(str), runs["aliases"].fillna("")) if a][:2] or versions[:2]
     pick = st.multiselect("Compare versions", versions, default=default, max_selections=2, key="compare_versions")
     from model import tracking
-    cols = st.columns(max(len(pick), 1))
+    cols = st.columns(2)  # half width even for one version, so plots stay readable
     for col, v in zip(cols, pick):
         r = runs[runs["version"].astype(str) == v].iloc[0]
         col.markdown(f"**Version {v}** {('· ' + r['aliases']) if isinstance(r['aliases'], str) and r['aliases'] else ''}")
