@@ -191,7 +191,7 @@ def refresh_traits(con: duckdb.DuckDBPyConnection) -> int:
                               "buyer_access", "buyer_access_age_days")]
     dates = [r[0] for r in con.execute("select distinct as_of from features").fetchall()]
     edits = con.execute("select count(*) from trait_edits").fetchall()[0][0] if has_table(con, "trait_edits") else 0
-    if not dates or not (edits or cols >= set(trait_cols)):
+    if not dates or not edits:  # source traits are already in `features`; only portal edits are new
         return 0
     _staging(con, dates)
     con.execute("create or replace temp table spine as select account_id, as_of from features")

@@ -67,8 +67,9 @@ def main(db: Path, as_of: dt.date | None = None, version: str | None = None, out
         scores = score_frame(model, snaps, names, version, s)
         drivers = explain_frame(model, snaps, previous, names, cat, s)
         history = []
-        if all_dates:
-            history = [score_frame(model, dataset.snapshots(con, at=d), names, version, s) for d in dates if d != target]
+        if all_dates:  # earlier snapshots too, in one query and one prediction, for trends
+            every = dataset.snapshots(con)
+            history = [score_frame(model, every[every["as_of"] != pd.Timestamp(target)], names, version, s)]
         upsert_dates(con, "scores", pd.concat([*history, scores], ignore_index=True))
         upsert_dates(con, "drivers", drivers)
     write_parquet(scores, out)

@@ -51,7 +51,7 @@ def readiness(db: str) -> tuple[str, str] | None:
                        ("scores", "radar train && radar score --all-dates")):
         if table not in have:
             return f"The warehouse has no `{table}` table yet.", fix
-    if query(db, "select count(*) as n from scores")["n"].iat[0] == 0:
+    if not score_dates(db, stamp(db)):
         return "No account has been scored yet.", "radar score --all-dates"
     return None
 

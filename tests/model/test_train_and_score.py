@@ -89,3 +89,11 @@ def test_scoring_without_a_model_says_what_to_run(sample_db, mlflow_store, monke
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'empty.db'}")
     with pytest.raises(LookupError, match="run `radar train` first"):
         score(sample_db, progress=lambda *_: None)
+
+
+def test_scoring_every_date_keeps_one_row_per_account_and_date(scored_db):
+    with connect(scored_db, read_only=True) as con:
+        rows, keys, dates = con.execute("select count(*), count(distinct (account_id, as_of)), "
+                                        "count(distinct as_of) from scores").fetchall()[0]
+        snapshots = con.execute("select count(*) from features").fetchall()[0][0]
+    assert rows == keys == snapshots and dates > 1
