@@ -22,6 +22,7 @@ class ModelSettings:
     drivers_each_way: int = 5
     lookback_days: int = 90
     seed: int = 42
+    refit_latest: bool = True
 
     def with_(self, **changes) -> "ModelSettings":
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
@@ -36,5 +37,5 @@ def load_settings(path: Path | None = None) -> ModelSettings:
         test_months=raw["split"]["test_months"], valid_months=raw["split"]["valid_months"],
         lightgbm=dict(raw["lightgbm"]), high_risk=raw["risk_tiers"]["high"],
         medium_risk=raw["risk_tiers"]["medium"], drivers_each_way=raw["explain"]["drivers_each_way"],
-        lookback_days=raw["explain"]["lookback_days"],
+        lookback_days=raw["explain"]["lookback_days"], refit_latest=raw["split"].get("refit_latest", True),
     )

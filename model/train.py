@@ -33,12 +33,7 @@ def fit_and_evaluate(con, settings: ModelSettings, cutoff: dt.date) -> dict:
     for part, idx in (("train", tr), ("valid", va), ("test", te)):
         if y[data.index.get_indexer(idx)].sum() == 0:
             raise ValueError(f"no churn in the {part} months {split.dates[part]}; need more history or a longer horizon")
-    lgb = dict(settings.lightgbm)
-    model = ChurnModel(params={k: v for k, v in lgb.items() if k not in
-                               ("num_boost_round", "early_stopping_rounds", "max_pos_weight")},
-                       num_boost_round=lgb["num_boost_round"], early_stopping_rounds=lgb["early_stopping_rounds"],
-                       max_pos_weight=lgb["max_pos_weight"], seed=settings.seed)
-    model.fit(X.loc[tr], y[tr], X.loc[va], y[va])
+    model = new_model(settings).fit(X.loc[tr], y[tr], X.loc[va], y[va])
     p_test = model.predict_proba(X.loc[te])[:, 1]
     health_test = baselines.health_risk(data.loc[te, "health_score"])
     logreg = baselines.logistic_regression(settings.seed).fit(X.loc[tr], y[tr])
@@ -54,8 +49,24 @@ def fit_and_evaluate(con, settings: ModelSettings, cutoff: dt.date) -> dict:
         metrics["renewing_roc_auc"] = ranking_metrics(y[te][near], p_test[near], arr[te][near])["roc_auc"]
         metrics["health_renewing_roc_auc"] = ranking_metrics(y[te][near], health_test[near], arr[te][near])["roc_auc"]
         metrics["logreg_renewing_roc_auc"] = ranking_metrics(y[te][near], p_logreg[near], arr[te][near])["roc_auc"]
-    return {"model": model, "metrics": metrics, "data": data, "X": X, "y": y, "split": split,
-            "names": names, "catalog": cat, "scores": {"model": p_test, "health score": health_test, "logistic regression": p_logreg}}
+    final, refit = model, None
+    if settings.refit_latest:  # the same procedure one window later: what scores today's accounts
+        as_of = pd.to_datetime(data["as_of"])
+        refit_train = data.index[as_of <= pd.Timestamp(split.dates["test"][0]) - pd.Timedelta(days=settings.horizon_days)]
+        final = new_model(settings).fit(X.loc[refit_train], y[refit_train], X.loc[te], y[te])
+        refit = {"refit_train_to": str(as_of.loc[refit_train].max().date()), "refit_rows": len(refit_train),
+                 "refit_best_iteration": final.best_iteration_, "refit_calibration": final.calibration_.kind}
+    return {"model": model, "final": final, "refit": refit, "metrics": metrics, "data": data, "X": X, "y": y,
+            "split": split, "names": names, "catalog": cat,
+            "scores": {"model": p_test, "health score": health_test, "logistic regression": p_logreg}}
+
+
+def new_model(settings: ModelSettings) -> ChurnModel:
+    lgb = dict(settings.lightgbm)
+    return ChurnModel(params={k: v for k, v in lgb.items() if k not in
+                              ("num_boost_round", "early_stopping_rounds", "max_pos_weight")},
+                      num_boost_round=lgb["num_boost_round"], early_stopping_rounds=lgb["early_stopping_rounds"],
+                      max_pos_weight=lgb["max_pos_weight"], seed=settings.seed)
 
 
 def figures(r: dict) -> dict:
@@ -110,13 +121,17 @@ def run(db: Path, as_of: dt.date | None = None, horizon_days: int | None = None,
               "n_features": len(r["names"]), "train_rows": len(split.train), "valid_rows": len(split.valid),
               "test_rows": len(split.test), **{f"{k}_from": v[0] for k, v in split.dates.items()},
               **{f"{k}_to": v[1] for k, v in split.dates.items()},
-              "data_digest": str(pd.util.hash_pandas_object(train_rows, index=False).sum() % 10**12)}
+              "data_digest": str(pd.util.hash_pandas_object(train_rows, index=False).sum() % 10**12),
+              **(r["refit"] or {"refit_train_to": "none (evaluation model registered)"})}
     features = [{"name": n, "description": r["catalog"][n]["description"], "unit": r["catalog"][n]["unit"],
                  "direction": r["catalog"][n]["direction"]} for n in r["names"]]
     out = tracking.log_training_run(
         run_name=f"train-{cutoff}", params=params, metrics={k: v for k, v in m.items() if np.isfinite(v)},
-        features=features, figures=figures(r), model=r["model"], train_frame=train_rows,
+        features=features, figures=figures(r), model=r["final"], train_frame=train_rows,
         example=r["X"].loc[split.test].head(5), tags={"db": str(db), "cutoff": str(cutoff)})
+    if r["refit"]:
+        progress(f"  registered model: the same procedure refit on {r['refit']['refit_rows']:,} snapshots to "
+                 f"{r['refit']['refit_train_to']}, early-stopped and calibrated on the test months")
     progress(f"  logged run {out['run_id']}; registered version {out['version']} as @{out['alias']} "
              f"[{time.perf_counter() - t0:.1f}s]")
     return out

@@ -97,3 +97,9 @@ def test_scoring_every_date_keeps_one_row_per_account_and_date(scored_db):
                                         "count(distinct as_of) from scores").fetchall()[0]
         snapshots = con.execute("select count(*) from features").fetchall()[0][0]
     assert rows == keys == snapshots and dates > 1
+
+
+def test_the_registered_model_is_refit_on_the_latest_outcomes(trained):
+    params = run_of("1").data.params
+    assert params["refit_train_to"] > params["train_to"]
+    assert int(params["refit_rows"]) > int(params["train_rows"])
