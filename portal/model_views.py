@@ -69,11 +69,18 @@ def backtest_block(db: str) -> None:
     first = first.assign(lead_days=(pd.to_datetime(first["churn_date"]) - pd.to_datetime(first["as_of"])).dt.days,
                          model_warned=first["risk_tier"].isin(["high", "medium"]),
                          health_warned=first["health_tier"].isin(["poor", "concerning"]))
+    flags_model = frame["risk_tier"].isin(["high", "medium"]).mean()
+    flags_health = frame["health_tier"].isin(["poor", "concerning"]).mean()
     st.markdown(f"**Each past churn, as it looked about {s.horizon_days} days before**: the model warned on "
-                f"{ui.pct(first['model_warned'].mean())}, the health score on {ui.pct(first['health_warned'].mean())}.")
+                f"{ui.pct(first['model_warned'].mean())} of them while flagging {ui.pct(flags_model)} of all "
+                f"account-months; the health score on {ui.pct(first['health_warned'].mean())} while flagging "
+                f"{ui.pct(flags_health)}. A warning is a high or medium risk tier, or a poor or concerning health tier.")
     st.dataframe(ui.as_money(ui.as_percent(first, "churn_probability"), "arr")[["account_id", "churn_date", "as_of", "lead_days", "arr", "churn_probability", "risk_tier",
                         "health_score", "health_tier", "model_warned", "health_warned"]].sort_values("churn_date", ascending=False),
                  hide_index=True, column_config={
+                     "account_id": "Account", "risk_tier": "Risk tier then", "health_score": st.column_config.NumberColumn(
+                         "Health then", format="%.0f"), "health_tier": "Health tier then",
+                     "model_warned": "Model warned", "health_warned": "Health score warned",
                      "churn_date": st.column_config.DateColumn("Churned", format="YYYY-MM-DD"),
                      "as_of": st.column_config.DateColumn("Seen on", format="YYYY-MM-DD"), "lead_days": "Days before",
                      "arr": "ARR",

@@ -130,7 +130,7 @@ def bench_portal(work: Path, accounts: int, repeats: int) -> list:
     os.environ["RADAR_DB"] = str(db)
     app = str(Path(__file__).resolve().parents[2] / "portal" / "app.py")
     rows = []
-    for page, label in ((None, "portfolio page"), ("pages/account.py", "account page")):
+    for page, label in ((None, "portfolio page"), ("views/account.py", "account page")):
         st.cache_data.clear()
         at = AppTest.from_file(app, default_timeout=300)
 

@@ -6,7 +6,7 @@ from tests.portal.conftest import open_page
 
 
 def test_renders_backtest_and_runs(portal_db, mlflow_store):
-    at = open_page("pages/models.py")
+    at = open_page("views/models.py")
     assert not at.exception
     frames = [d.value for d in at.dataframe]
     backtest = next(f for f in frames if "Measure" in f.columns)
@@ -21,7 +21,7 @@ def test_promotion_needs_confirmation(portal_db, mlflow_store, sample_db):
         train(sample_db, progress=lambda *_: None)
     champion = tracking.champion_version()
     other = next(v for v in tracking.versions()["version"] if v != champion)
-    at = open_page("pages/models.py")
+    at = open_page("views/models.py")
     at.selectbox(key="promote_version").set_value(other)
     at.button(key="promote").click().run()
     assert not at.exception

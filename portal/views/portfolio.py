@@ -35,7 +35,7 @@ with tab_risk:
     st.markdown("**Highest ARR at risk** — open an account to see why it is flagged")
     cols = st.columns(2)
     for i, r in enumerate(ranked.head(10).itertuples()):
-        cols[i % 2].page_link("pages/account.py", label=f"{r.name} · {ui.usd(r.arr_at_risk)} at risk · {r.risk_tier}",
+        cols[i % 2].page_link("views/account.py", label=f"{r.name} · {ui.usd(r.arr_at_risk)} at risk · {r.risk_tier}",
                               query_params={state.ACCOUNT_PARAM: r.account_id})
     shown = ranked[["name", "owner", "segment", "arr", "renewal_date", "risk_tier", "churn_probability",
                     "health_score", "top_driver", "status_note", "account_id"]]
