@@ -155,16 +155,16 @@ def build(con: duckdb.DuckDBPyConnection, as_of: dt.date | None = None,
     con.unregister("joined")
     progress(f"  adoption    {time.perf_counter() - t0:5.1f}s")
 
-    frame, features = _keep_available(frame, catalog, available_sources(con), s, progress)
-    skipped = [w.name for w in s.workflows if w.event_type not in set(frame.columns) and
-               f"workflow_{slug(w.name)}" not in frame.columns]
-    if skipped and "users.persona" in available_sources(con):
+    have = available_sources(con)
+    frame, features = _keep_available(frame, catalog, have, progress)
+    skipped = [w.name for w in s.workflows if w.name not in set(flows["workflow"])]
+    if skipped and "users.persona" in have:
         progress(f"  note: workflows left out, their event type is not in the data: {', '.join(skipped)}")
     frame = frame.sort_values(KEYS, ignore_index=True)
     return frame, features
 
 
-def _keep_available(frame, catalog, have, s, progress) -> tuple[pd.DataFrame, list[Feature]]:
+def _keep_available(frame, catalog, have, progress) -> tuple[pd.DataFrame, list[Feature]]:
     """Drop features whose sources were not loaded, and say so once per missing source."""
     keep, missing = [], {}
     for col in frame.columns:
@@ -187,8 +187,8 @@ def refresh_traits(con: duckdb.DuckDBPyConnection) -> int:
     """Recompute the manual-trait features of every snapshot in `features` (after portal edits)."""
     cols = {r[0] for r in con.execute("select column_name from information_schema.columns "
                                       "where table_name = 'features'").fetchall()}
-    trait_cols = [c for c in ("pulse_score", "pulse_age_days", "champion", "champion_age_days",
-                              "buyer_access", "buyer_access_age_days")]
+    trait_cols = ("pulse_score", "pulse_age_days", "champion", "champion_age_days",
+                  "buyer_access", "buyer_access_age_days")
     dates = [r[0] for r in con.execute("select distinct as_of from features").fetchall()]
     edits = con.execute("select count(*) from trait_edits").fetchall()[0][0] if has_table(con, "trait_edits") else 0
     if not dates or not edits:  # source traits are already in `features`; only portal edits are new

@@ -30,10 +30,10 @@ def score_frame(model, snaps: pd.DataFrame, names: list[str], version: str, s: M
     return out[SCORE_COLUMNS]
 
 
-def explain_frame(model, snaps: pd.DataFrame, previous: pd.DataFrame | None, names: list[str],
-                  cat: dict, s: ModelSettings) -> pd.DataFrame:
+def explain_frame(model, snaps: pd.DataFrame, prob: np.ndarray, previous: pd.DataFrame | None,
+                  names: list[str], cat: dict, s: ModelSettings) -> pd.DataFrame:
+    """Drivers for the scored rows; `prob` is their calibrated probability from score_frame."""
     X = snaps[names].astype(float)
-    prob = model.predict_proba(X)[:, 1]
     phi, base = model.contributions(X)
     pts = explain.to_points(phi, base, prob, model.calibration_)
     ctx = snaps[[c for c in ("delivery_silent_event_type", "delivery_usual_gap_days") if c in snaps]]
@@ -65,7 +65,7 @@ def main(db: Path, as_of: dt.date | None = None, version: str | None = None, out
         earlier = [d for d in dates if d <= target - dt.timedelta(days=s.lookback_days)]
         previous = dataset.snapshots(con, at=earlier[-1]) if earlier else None
         scores = score_frame(model, snaps, names, version, s)
-        drivers = explain_frame(model, snaps, previous, names, cat, s)
+        drivers = explain_frame(model, snaps, scores["churn_probability"].to_numpy(), previous, names, cat, s)
         history = []
         if all_dates:  # earlier snapshots too, in one query and one prediction, for trends
             every = dataset.snapshots(con)

@@ -13,7 +13,6 @@ from features.catalog import money
 TIER_COLORS = {"high": "#c0392b", "medium": "#e67e22", "low": "#27ae60",
                "poor": "#c0392b", "concerning": "#e67e22", "healthy": "#27ae60", "unknown": "#95a5a6"}
 RISK_ORDER = ["high", "medium", "low"]
-HEALTH_ORDER = ["poor", "concerning", "healthy", "unknown"]
 
 
 def usd(v) -> str:

@@ -26,13 +26,15 @@ def stamp(db: str) -> float:
     return max((f.stat().st_mtime_ns for f in (p, wal) if f.exists()), default=0)
 
 
-def query(db: str, sql: str, params: list | None = None) -> pd.DataFrame:
+def _read(db: str) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(db, read_only=True)
-    try:
-        con.execute("set enable_progress_bar = false")
+    con.execute("set enable_progress_bar = false")
+    return con
+
+
+def query(db: str, sql: str, params: list | None = None) -> pd.DataFrame:
+    with _read(db) as con:
         return con.execute(sql, params or []).df()
-    finally:
-        con.close()
 
 
 @st.cache_data(show_spinner=False)
@@ -115,35 +117,38 @@ def account_options(db: str, _stamp: float, as_of) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False)
 def account_detail(db: str, _stamp: float, account_id: str) -> dict[str, pd.DataFrame]:
-    """Everything the account page shows, one query per block."""
-    q = lambda sql: query(db, sql, [account_id])  # noqa: E731
+    """Everything the account page shows, one query per block, on one connection."""
     have = tables(db, _stamp)
-    out = {
-        "health": q("select * from health where account_id = ? order by as_of"),
-        "scores": q("select as_of, churn_probability, risk_tier from scores where account_id = ? order by as_of"),
-        "drivers": q("select * from drivers where account_id = ? and as_of = (select max(as_of) from drivers) "
-                     "order by direction desc, rank"),
-        "features": q("select * from features where account_id = ? order by as_of"),
-        "users": q("select * from user_activity where account_id = ? order by last_active desc nulls last")
-        if "user_activity" in have else pd.DataFrame(),
-        "personas": q("select * from adoption_personas where account_id = ? and as_of = "
-                      "(select max(as_of) from adoption_personas) order by registered desc")
-        if "adoption_personas" in have else pd.DataFrame(),
-        "workflows": q("select * from adoption_workflows where account_id = ? and as_of = "
-                       "(select max(as_of) from adoption_workflows) order by workflow")
-        if "adoption_workflows" in have else pd.DataFrame(),
-        "activity": q("select * from recent_activity where account_id = ? order by events desc")
-        if "recent_activity" in have else pd.DataFrame(),
-        "tickets": q("select ticket_id, opened_at, closed_at, kind, priority, status from tickets "
-                     "where account_id = ? order by opened_at desc limit 15"),
-        "touchpoints": q("select occurred_at, kind, owner, notes from touchpoints where account_id = ? "
-                         "order by occurred_at desc limit 15"),
-        "edits": q("select edited_at, trait, value, edited_by from trait_edits where account_id = ? "
-                   "order by edited_at desc"),
-        "notes": q("select edited_at, note, edited_by from status_notes where account_id = ? order by edited_at desc"),
-        "traits": q("select as_of, trait, value from traits where account_id = ? order by as_of desc limit 12"),
-    }
-    return out
+    con = _read(db)
+    q = lambda sql: con.execute(sql, [account_id]).df()  # noqa: E731
+    try:
+        return {
+            "health": q("select * from health where account_id = ? order by as_of"),
+            "scores": q("select as_of, churn_probability, risk_tier from scores where account_id = ? order by as_of"),
+            "drivers": q("select * from drivers where account_id = ? and as_of = (select max(as_of) from drivers) "
+                         "order by direction desc, rank"),
+            "features": q("select * from features where account_id = ? order by as_of"),
+            "users": q("select * from user_activity where account_id = ? order by last_active desc nulls last")
+            if "user_activity" in have else pd.DataFrame(),
+            "personas": q("select * from adoption_personas where account_id = ? and as_of = "
+                          "(select max(as_of) from adoption_personas) order by registered desc")
+            if "adoption_personas" in have else pd.DataFrame(),
+            "workflows": q("select * from adoption_workflows where account_id = ? and as_of = "
+                           "(select max(as_of) from adoption_workflows) order by workflow")
+            if "adoption_workflows" in have else pd.DataFrame(),
+            "activity": q("select * from recent_activity where account_id = ? order by events desc")
+            if "recent_activity" in have else pd.DataFrame(),
+            "tickets": q("select ticket_id, opened_at, closed_at, kind, priority, status from tickets "
+                         "where account_id = ? order by opened_at desc limit 15"),
+            "touchpoints": q("select occurred_at, kind, owner, notes from touchpoints where account_id = ? "
+                             "order by occurred_at desc limit 15"),
+            "edits": q("select edited_at, trait, value, edited_by from trait_edits where account_id = ? "
+                       "order by edited_at desc"),
+            "notes": q("select edited_at, note, edited_by from status_notes where account_id = ? order by edited_at desc"),
+            "traits": q("select as_of, trait, value from traits where account_id = ? order by as_of desc limit 12"),
+        }
+    finally:
+        con.close()
 
 
 @st.cache_data(show_spinner=False)
