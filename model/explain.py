@@ -68,11 +68,13 @@ def points_text(pts: float) -> str:
 
 
 def drivers(X: pd.DataFrame, keys: pd.DataFrame, pts: np.ndarray, phi: np.ndarray, catalog: dict[str, dict],
-            previous: pd.DataFrame | None, context: pd.DataFrame | None, n: int = 5) -> pd.DataFrame:
+            previous: pd.DataFrame | None, context: pd.DataFrame | None, n: int = 5,
+            min_points: float = 0.0) -> pd.DataFrame:
     """Top `n` drivers raising and `n` lowering risk per account: one row each, with a sentence.
 
     `keys` holds account_id and as_of aligned with X; `previous` holds the same features for the
     same accounts at an earlier snapshot (indexed by account_id); `context` the non-model columns.
+    Drivers moving the probability by no more than `min_points` are not listed.
     """
     names = list(X.columns)
     values = X.to_numpy(dtype=float)
@@ -85,7 +87,7 @@ def drivers(X: pd.DataFrame, keys: pd.DataFrame, pts: np.ndarray, phi: np.ndarra
         rows = np.repeat(np.arange(len(X)), k)
         feats = cols.ravel()
         sign = pts[rows, feats]
-        keep = sign > 0 if direction == "raises" else sign < 0
+        keep = sign > min_points if direction == "raises" else sign < -min_points
         picks.append((direction, rows[keep], feats[keep], np.tile(np.arange(1, k + 1), len(X))[keep]))
     silent = context["delivery_silent_event_type"].to_numpy() if context is not None and "delivery_silent_event_type" in context \
         else np.full(len(X), "", dtype=object)

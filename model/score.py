@@ -38,7 +38,8 @@ def explain_frame(model, snaps: pd.DataFrame, prob: np.ndarray, previous: pd.Dat
     pts = explain.to_points(phi, base, prob, model.calibration_)
     ctx = snaps[[c for c in ("delivery_silent_event_type", "delivery_usual_gap_days") if c in snaps]]
     prev = previous.set_index("account_id")[names] if previous is not None else None
-    return explain.drivers(X, snaps[["account_id", "as_of"]], pts, phi, cat, prev, ctx, s.drivers_each_way)
+    return explain.drivers(X, snaps[["account_id", "as_of"]], pts, phi, cat, prev, ctx, s.drivers_each_way,
+                           s.min_points)
 
 
 def main(db: Path, as_of: dt.date | None = None, version: str | None = None, out: Path | None = None,

@@ -20,6 +20,7 @@ class ModelSettings:
     high_risk: float = 0.15
     medium_risk: float = 0.05
     drivers_each_way: int = 5
+    min_points: float = 0.05
     lookback_days: int = 90
     seed: int = 42
     refit_latest: bool = True
@@ -37,5 +38,5 @@ def load_settings(path: Path | None = None) -> ModelSettings:
         test_months=raw["split"]["test_months"], valid_months=raw["split"]["valid_months"],
         lightgbm=dict(raw["lightgbm"]), high_risk=raw["risk_tiers"]["high"],
         medium_risk=raw["risk_tiers"]["medium"], drivers_each_way=raw["explain"]["drivers_each_way"],
-        lookback_days=raw["explain"]["lookback_days"], refit_latest=raw["split"].get("refit_latest", True),
+        lookback_days=raw["explain"]["lookback_days"], min_points=raw["explain"].get("min_points", 0.05), refit_latest=raw["split"].get("refit_latest", True),
     )

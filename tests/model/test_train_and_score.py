@@ -103,3 +103,9 @@ def test_the_registered_model_is_refit_on_the_latest_outcomes(trained):
     params = run_of("1").data.params
     assert params["refit_train_to"] > params["train_to"]
     assert int(params["refit_rows"]) > int(params["train_rows"])
+
+
+def test_drivers_that_round_to_zero_points_are_not_listed(scored_db):
+    with connect(scored_db, read_only=True) as con:
+        smallest = con.execute("select min(abs(contribution)) from drivers").fetchall()[0][0]
+    assert smallest > 0.05
