@@ -108,7 +108,7 @@ def run(cmd: list[str], env: dict) -> None:
 
 def bench_score_cli(db: Path, work: Path, repeats: int) -> list:
     env = os.environ | {"MLFLOW_TRACKING_URI": f"sqlite:///{work / 'mlflow.db'}"}
-    radar = [sys.executable, "-m", "features.cli"]
+    radar = [sys.executable, "-m", "radar"]
     run(radar + ["train", "--db", str(db)], env)
     secs, _ = median_seconds(lambda: run(radar + ["score", "--db", str(db)], env), repeats)
     imp, _ = median_seconds(lambda: run([sys.executable, "-c", "import mlflow, lightgbm, pandas, duckdb"], env), repeats)
@@ -122,7 +122,7 @@ def bench_portal(work: Path, accounts: int, repeats: int) -> list:
     from streamlit.testing.v1 import AppTest
     import streamlit as st
     env = os.environ | {"MLFLOW_TRACKING_URI": f"sqlite:///{work / 'mlflow.db'}"}
-    radar = [sys.executable, "-m", "features.cli"]
+    radar = [sys.executable, "-m", "radar"]
     src, db = work / "portal_src", work / "portal.duckdb"
     run(radar + ["sample", "--out", str(src), "--accounts", str(accounts), "--months", "5", "--end", str(END)], env)
     for step in (["ingest", str(src)], ["features"], ["health"], ["score", "--all-dates"]):

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from features import cli
+from radar import cli
 
 COMMANDS = ["sample", "ingest", "features", "health", "train", "score", "promote", "portal", "demo"]
 
@@ -20,7 +20,7 @@ def test_every_subcommand_has_help(command, capsys):
 
 
 def test_help_does_not_import_heavy_modules():
-    code = ("import sys; from features import cli\n"
+    code = ("import sys; from radar import cli\n"
             "try: cli.main(['--help'])\nexcept SystemExit: pass\n"
             "print(sorted(m for m in ('mlflow', 'shap', 'lightgbm', 'streamlit', 'pandas', 'duckdb') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

@@ -1,0 +1,1 @@
+"""`radar`: the command line and the demo. Orchestrates features, model and portal; imported by nothing."""

@@ -1,0 +1,5 @@
+import sys
+
+from radar.cli import main
+
+sys.exit(main())

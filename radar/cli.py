@@ -1,0 +1,181 @@
+"""`radar`: the command line. Each subcommand's inputs and outputs are its default arguments.
+
+Heavy modules (pandas, duckdb, lightgbm, mlflow, streamlit) are imported inside the command
+that needs them, so `radar --help` answers at once.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+
+from features import paths
+from radar import jobs
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def _say(*args, **kw):
+    print(*args, **kw, flush=True)
+
+
+def _path(value: str | None) -> Path | None:
+    return Path(value) if value else None
+
+
+def cmd_sample(a) -> int:
+    jobs.sample(Path(a.out), a.accounts, a.months, a.end, a.seed, a.format, _say)
+    return 0
+
+
+def cmd_ingest(a) -> int:
+    jobs.ingest(Path(a.source_dir), Path(a.db), _say)
+    return 0
+
+
+def cmd_features(a) -> int:
+    jobs.features(Path(a.db), a.as_of, _path(a.out), _say)
+    return 0
+
+
+def cmd_health(a) -> int:
+    jobs.health(Path(a.db), a.as_of, _path(a.out), _say)
+    return 0
+
+
+def cmd_train(a) -> int:
+    jobs.train(Path(a.db), a.as_of, a.horizon_days, a.seed, _say)
+    return 0
+
+
+def cmd_score(a) -> int:
+    jobs.score(Path(a.db), a.as_of, a.model_version, _path(a.out), a.all_dates, _say)
+    return 0
+
+
+def cmd_promote(a) -> int:
+    jobs.promote(a.version, _say)
+    return 0
+
+
+def cmd_portal(a) -> int:
+    from portal.launch import launch
+    return launch(Path(a.db), a.port, headless=not a.open)
+
+
+def cmd_demo(a) -> int:
+    from radar.demo import run
+    return run(Path(a.db), a.accounts, a.seed, a.end, portal=not a.no_portal, port=a.port, say=_say)
+
+
+EXAMPLES = {
+    "sample": "radar sample --out data/sample --accounts 400 --months 36",
+    "ingest": "radar ingest data/sample --db data/radar.duckdb",
+    "features": "radar features                 # every month end\n  radar features --as-of 2026-10-31",
+    "health": "radar health --out health.parquet",
+    "train": "radar train                    # on everything known today\n  radar train --as-of 2026-06-30",
+    "score": "radar score --all-dates        # latest snapshot with @champion, plus history for trends",
+    "promote": "radar promote 3",
+    "portal": "radar portal --port 8501",
+    "demo": "radar demo --accounts 400",
+}
+
+
+class _Help(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """Shows each option's default and keeps the examples' line breaks."""
+
+
+def _command(sub, name: str, summary: str, fn):
+    s = sub.add_parser(name, help=summary, description=summary, formatter_class=_Help,
+                       epilog=f"example:\n  {EXAMPLES[name]}")
+    s.set_defaults(fn=fn)
+    return s
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="radar", description="Account Radar: which accounts will churn, why, and what to do.",
+                                formatter_class=_Help, epilog="A nightly refresh: radar ingest DIR && radar features "
+                                "&& radar health && radar score --all-dates\n`radar COMMAND --help` explains each command.")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    db = dict(default=str(paths.default_db()), help="the DuckDB warehouse ($RADAR_DB overrides the default)")
+
+    s = _command(sub, "sample", "write a synthetic portfolio to a folder", cmd_sample)
+    s.add_argument("--out", default=str(paths.SAMPLE_DIR), help="folder to write")
+    s.add_argument("--accounts", type=int, default=400, help="how many accounts")
+    s.add_argument("--months", type=int, default=36, help="months of history")
+    s.add_argument("--end", type=_date, default=None, help="last day of data, YYYY-MM-DD (None: today)")
+    s.add_argument("--seed", type=int, default=7, help="random seed: the same seed writes the same portfolio")
+    s.add_argument("--format", choices=("csv", "parquet"), default="parquet", help="file format")
+
+    s = _command(sub, "ingest", "load a source folder into the warehouse, quarantining bad rows", cmd_ingest)
+    s.add_argument("source_dir", help="folder with accounts, contracts, events (+ optional users, tickets, "
+                                      "touchpoints, traits) as CSV or Parquet; see data/README.md")
+    s.add_argument("--db", **db)
+
+    s = _command(sub, "features", "build point-in-time feature snapshots", cmd_features)
+    s.add_argument("--db", **db)
+    s.add_argument("--as-of", type=_date, default=None, help="one observation date (None: every month end)")
+    s.add_argument("--out", default=None, help="also write the snapshots as Parquet here")
+
+    s = _command(sub, "health", "score every snapshot with the rule-based health score", cmd_health)
+    s.add_argument("--db", **db)
+    s.add_argument("--as-of", type=_date, default=None, help="one snapshot date (None: every snapshot)")
+    s.add_argument("--out", default=None, help="also write the scores as Parquet here")
+
+    s = _command(sub, "train", "train the churn model, log it to MLflow and register it", cmd_train)
+    s.add_argument("--db", **db)
+    s.add_argument("--as-of", type=_date, default=None, help="train on what was knowable then (None: the data end)")
+    s.add_argument("--horizon-days", type=int, default=None,
+                   help="label horizon in days (None: model/config.toml's [labels] horizon_days)")
+    s.add_argument("--seed", type=int, default=None, help="random seed (None: model/config.toml's seed)")
+
+    s = _command(sub, "score", "score active accounts with the champion model and explain them", cmd_score)
+    s.add_argument("--db", **db)
+    s.add_argument("--as-of", type=_date, default=None, help="snapshot to score (None: the latest)")
+    s.add_argument("--model-version", default=None, help="registered version (None: @champion)")
+    s.add_argument("--out", default=None, help="also write the scores as Parquet here")
+    s.add_argument("--all-dates", action="store_true", help="also score every earlier snapshot (for trends)")
+
+    s = _command(sub, "promote", "make a registered model version the @champion", cmd_promote)
+    s.add_argument("version", help="the registered version number (see the Models page or `mlflow ui`)")
+
+    s = _command(sub, "portal", "start the Streamlit portal on localhost", cmd_portal)
+    s.add_argument("--db", **db)
+    s.add_argument("--port", type=int, default=8501, help="port on localhost")
+    s.add_argument("--open", action="store_true", help="also open a browser window")
+
+    s = _command(sub, "demo", "sample -> ingest -> features -> health -> train -> score -> portal", cmd_demo)
+    s.add_argument("--db", **db)
+    s.add_argument("--accounts", type=int, default=400, help="accounts in the sample")
+    s.add_argument("--seed", type=int, default=7, help="sample seed")
+    s.add_argument("--end", type=_date, default=None, help="last day of the sample (None: today)")
+    s.add_argument("--port", type=int, default=8501, help="portal port on localhost")
+    s.add_argument("--no-portal", action="store_true", help="stop after scoring")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    from features.ingest import IngestError
+    from features.warehouse import WarehouseError
+    try:
+        return args.fn(args)
+    except IngestError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except (WarehouseError, ValueError, LookupError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,75 @@
+"""The batch jobs as the command line and the demo run them: call the layer's function, say what
+happened in one line. Each job's inputs are its arguments; its output is the warehouse (or the
+registry) it writes and the summary it returns.
+
+Heavy modules are imported inside each job, so `radar --help` answers at once.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import time
+from pathlib import Path
+from typing import Callable
+
+Say = Callable[..., None]
+
+
+def sample(out: Path, accounts: int, months: int, end: dt.date | None, seed: int, fmt: str, say: Say) -> dict:
+    from features.sample.generate import generate
+    counts = generate(out, accounts, months, end, seed, fmt, progress=say)
+    secs = counts.pop("seconds")
+    say(f"wrote {', '.join(f'{k} {v:,}' for k, v in counts.items())} to {out} in {secs:.1f}s "
+        f"({counts['events'] / max(secs, 1e-9):,.0f} events/s)")
+    return counts | {"seconds": secs}
+
+
+def ingest(source_dir: Path, db: Path, say: Say) -> dict:
+    from features.ingest import ingest as load
+    t0 = time.perf_counter()
+    summary = load(source_dir, db, progress=say)
+    good = sum(g for g, _ in summary.values())
+    bad = sum(b for _, b in summary.values())
+    say(f"loaded {good:,} rows into {db} in {time.perf_counter() - t0:.1f}s; "
+        f"{bad:,} rows quarantined" + (" (see table `quarantine`)" if bad else ""))
+    return summary
+
+
+def features(db: Path, as_of: dt.date | None, out: Path | None, say: Say):
+    from features import pipeline
+    from features.warehouse import open_existing
+    t0 = time.perf_counter()
+    with open_existing(db) as con:
+        frame = pipeline.run(con, as_of, out, progress=say)
+    say(f"features: {len(frame):,} snapshots x {frame.shape[1] - 2} features "
+        f"({frame['as_of'].nunique()} dates) in {time.perf_counter() - t0:.1f}s")
+    return frame
+
+
+def health(db: Path, as_of: dt.date | None, out: Path | None, say: Say):
+    from features import health as rules
+    from features.warehouse import open_existing
+    with open_existing(db) as con:
+        h = rules.run(con, as_of, out)
+    latest = h[h["as_of"] == h["as_of"].max()]
+    tiers = latest["health_tier"].value_counts().to_dict()
+    say(f"health: {len(h):,} snapshots scored; at {latest['as_of'].max():%Y-%m-%d}: "
+        + ", ".join(f"{k} {v}" for k, v in tiers.items())
+        + f"; median coverage {latest['coverage'].median():.0%}")
+    return h
+
+
+def train(db: Path, as_of: dt.date | None, horizon_days: int | None, seed: int | None, say: Say) -> dict:
+    from model.train import run
+    return run(db, as_of, horizon_days, seed, progress=say)
+
+
+def score(db: Path, as_of: dt.date | None, version: str | None, out: Path | None, all_dates: bool,
+          say: Say) -> dict:
+    from model.score import run
+    return run(db, as_of, version, out, progress=say, all_dates=all_dates)
+
+
+def promote(version: str, say: Say) -> None:
+    from model import tracking
+    tracking.promote(version)
+    say(f"version {version} of the churn model is now @champion")
