@@ -7,10 +7,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from features.contract import TRAIT_VALUES
+from portal import actions, queries, state
 from portal import components as ui
-
-STATUS_ORDER = ["active", "inactive 30+ days", "never logged in", "deactivated"]
 
 
 def drivers_block(drivers: pd.DataFrame) -> None:
@@ -29,17 +27,7 @@ def drivers_block(drivers: pd.DataFrame) -> None:
     st.altair_chart(chart, width="stretch")
 
 
-def user_status(users: pd.DataFrame, as_of) -> pd.Series:
-    last = pd.to_datetime(users["last_active"])
-    cutoff = pd.Timestamp(as_of) - pd.Timedelta(days=29)
-    status = pd.Series("inactive 30+ days", index=users.index)
-    status[last >= cutoff] = "active"
-    status[last.isna()] = "never logged in"
-    status[pd.to_datetime(users["deactivated_at"]).notna()] = "deactivated"
-    return status
-
-
-def users_block(users: pd.DataFrame, feats: pd.Series, name: str) -> None:
+def users_block(users: pd.DataFrame, feats: pd.Series, name: str, active_within_days: int) -> None:
     seats = feats.get("seats")
     c = st.columns(4)
     c[0].metric("Licensed seats", "no cap" if seats is None or pd.isna(seats) else f"{int(seats):,}")
@@ -49,9 +37,9 @@ def users_block(users: pd.DataFrame, feats: pd.Series, name: str) -> None:
     if users.empty:
         st.info("No user list was loaded for this portfolio (the `users` source is optional).")
         return
-    shown = users.assign(status=user_status(users, feats.get("as_of")))[
+    shown = users.assign(status=queries.user_status(users, feats.get("as_of"), active_within_days))[
         ["user_id", "email", "name", "persona", "status", "last_active", "active_days", "created_at", "deactivated_at"]]
-    pick = st.multiselect("Status", STATUS_ORDER, key="user_status_filter")
+    pick = st.multiselect("Status", queries.user_statuses(active_within_days), key="user_status_filter")
     if pick:
         shown = shown[shown["status"].isin(pick)]
     st.dataframe(shown, hide_index=True, column_config={
@@ -98,34 +86,29 @@ def trends_block(health: pd.DataFrame, scores: pd.DataFrame, features: pd.DataFr
 
 
 def update_block(db: str, account_id: str, d: dict) -> None:
-    from features import health
-    from features.warehouse import connect
-    from features.writeback import save
+    from features.traits import load_traits
+    traits = load_traits()
+    if flash := st.session_state.pop(state.SAVED_FLASH, None):
+        st.success(flash)
     st.markdown("Set your read of the account. It is stored with your name and the time, kept as history, "
                 "shown to leadership, and used by the health score.")
     with st.form("traits_form", clear_on_submit=False):
         who = st.text_input("Your name", key="edit_who")
-        cols = st.columns(3)
-        pulse = cols[0].selectbox("Pulse", ["(unchanged)", *TRAIT_VALUES["pulse"]], key="edit_pulse")
-        champ = cols[1].selectbox("Active champion", ["(unchanged)", *TRAIT_VALUES["champion"]], key="edit_champion")
-        buyer = cols[2].selectbox("Access to buyer", ["(unchanged)", *TRAIT_VALUES["buyer_access"]], key="edit_buyer")
+        cols = st.columns(len(traits))
+        picked = {t.name: col.selectbox(t.label, [actions.UNCHANGED, *t.values], key=f"edit_{t.name}")
+                  for col, t in zip(cols, traits)}
         note = st.text_input("One-line status note", max_chars=280, key="edit_note")
         submitted = st.form_submit_button("Save")
     if submitted:
-        traits = {k: v for k, v in (("pulse", pulse), ("champion", champ), ("buyer_access", buyer)) if v != "(unchanged)"}
         try:
-            if not traits and not note.strip():
-                raise ValueError("nothing to save: set a trait or write a note")
-            with connect(db) as con:
-                save(con, account_id, who, traits, note or None)
-                health.run(con)
+            actions.save_account_update(db, account_id, who, actions.changed_traits(picked), note)
         except ValueError as e:
             st.error(f"Not saved: {e}")
         except Exception as e:  # e.g. the warehouse is locked by a running `radar` job
             st.error(f"Not saved: the warehouse could not be written ({str(e).splitlines()[0]}). Try again in a minute.")
-        else:
-            st.cache_data.clear()
-            st.success(f"Saved at {dt.datetime.now():%Y-%m-%d %H:%M}; the health score is updated.")
+        else:  # rerun so every figure on the page is read again from the updated warehouse
+            st.session_state[state.SAVED_FLASH] = f"Saved at {dt.datetime.now():%Y-%m-%d %H:%M}; the health score is updated."
+            st.rerun()
     if len(d["edits"]) or len(d["notes"]):
         st.markdown("**History**")
         st.dataframe(pd.concat([d["edits"].assign(kind="trait"),

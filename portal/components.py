@@ -1,7 +1,6 @@
 """Shared display pieces: tier colours, number formats, messages that say how to fix things."""
 from __future__ import annotations
 
-import datetime as dt
 import math
 
 import pandas as pd
@@ -50,8 +49,9 @@ def stop_with(message: str, fix: str | None = None) -> None:
     st.stop()
 
 
-def days_ago(d) -> int | None:
-    return None if d is None or pd.isna(d) else (dt.date.today() - pd.Timestamp(d).date()).days
+def plural(n: int, word: str) -> str:
+    """'1 account', '3 accounts'."""
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
 
 
 def csv_button(frame: pd.DataFrame, name: str, label: str = "Download CSV", key: str | None = None) -> None:

@@ -14,14 +14,3 @@ def sidebar_filters(frame: pd.DataFrame) -> tuple[list, list, list]:
     segments = st.sidebar.multiselect("Segment", sorted(frame["segment"].unique()), key=state.FILTER_SEGMENT)
     tiers = st.sidebar.multiselect("Risk tier", ui.RISK_ORDER, key=state.FILTER_TIER)
     return owners, segments, tiers
-
-
-def apply_filters(frame: pd.DataFrame, owners, segments, tiers) -> pd.DataFrame:
-    keep = pd.Series(True, index=frame.index)
-    if owners:
-        keep &= frame["owner"].isin(owners)
-    if segments:
-        keep &= frame["segment"].isin(segments)
-    if tiers:
-        keep &= frame["risk_tier"].isin(tiers)
-    return frame[keep]

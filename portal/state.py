@@ -6,3 +6,4 @@ FILTER_SEGMENT = "filter_segment"
 FILTER_TIER = "filter_tier"
 ACCOUNT_PICK = "account_pick"
 PROMOTE_PENDING = "promote_pending"
+SAVED_FLASH = "saved_flash"  # the confirmation shown after a save's rerun

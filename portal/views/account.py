@@ -7,13 +7,15 @@ import streamlit as st
 from portal import components as ui
 from portal import data, state
 from portal.account_views import drivers_block, trends_block, update_block, users_block, workflows_block
+from portal.settings import load_settings
 from portal.summary import account_summary
 
+s = load_settings()
 db = data.db_path()
-if (missing := data.readiness(db)) is not None:
+stamp = data.stamp(db)
+if (missing := data.readiness(db, stamp)) is not None:
     st.title("Account")
     ui.stop_with(*missing)
-stamp = data.stamp(db)
 latest = data.score_dates(db, stamp)[-1]
 options = data.account_options(db, stamp, latest)
 ids = list(options["account_id"])
@@ -26,7 +28,7 @@ account_id = st.selectbox("Account", ids, index=ids.index(wanted) if wanted in i
 st.query_params[state.ACCOUNT_PARAM] = account_id
 
 row = data.portfolio(db, stamp, latest).set_index("account_id").loc[account_id]
-d = data.account_detail(db, stamp, account_id)
+d = data.account_detail(db, stamp, account_id, s.recent_rows)
 feats = d["features"].iloc[-1] if len(d["features"]) else pd.Series(dtype=float)
 st.title(row["name"])
 st.markdown(f"**Owner** {row['owner']} · **Segment** {row['segment']} · **ARR** {ui.usd(row['arr'])} · "
@@ -45,7 +47,7 @@ c[2].metric("ARR at risk", ui.usd(row["arr_at_risk"]))
 seats = feats.get("seats")
 c[3].metric("Active users (30 days) / seats",
             f"{int(feats.get('active_users_30d', 0) or 0):,} / {'no cap' if seats is None or pd.isna(seats) else f'{int(seats):,}'}")
-if row["coverage"] < 0.6 or row["stale_traits"]:
+if row["coverage"] < s.low_coverage or row["stale_traits"]:
     st.caption(f"Health score built on {ui.pct(row['coverage'])} of its weight"
                + (f"; stale: {row['stale_traits']}" if row["stale_traits"] else ""))
 st.markdown("**In one sentence:** " + account_summary(d["personas"], d["activity"], d["workflows"],
@@ -56,7 +58,7 @@ why, users, flows, trends, recent, update = st.tabs(
 with why:
     drivers_block(d["drivers"])
 with users:
-    users_block(d["users"], feats, row["name"])
+    users_block(d["users"], feats, row["name"], s.active_within_days)
 with flows:
     workflows_block(d["workflows"], d["personas"])
 with trends:

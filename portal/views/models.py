@@ -10,7 +10,7 @@ st.title("Models")
 db = data.db_path()
 tab_back, tab_runs, tab_manage = st.tabs(["Would it have warned us?", "Runs side by side", "Retrain & promote"])
 with tab_back:
-    if (missing := data.readiness(db)) is not None:
+    if (missing := data.readiness(db, data.stamp(db))) is not None:
         st.warning(missing[0])
         st.code(missing[1], language="bash")
     else:

@@ -2,31 +2,33 @@
 from __future__ import annotations
 
 import altair as alt
-import pandas as pd
 import streamlit as st
 
 from portal import components as ui
-from portal import data, state
-from portal.filters import apply_filters, sidebar_filters
+from portal import data, queries, state
+from portal.filters import sidebar_filters
 from portal.portfolio_views import by_owner, disagreements, freshness_panel, kpis, renewals
+from portal.settings import load_settings
 
+s = load_settings()
 db = data.db_path()
-st.title("Portfolio")
-if (missing := data.readiness(db)) is not None:
-    ui.stop_with(*missing)
 stamp = data.stamp(db)
+st.title("Portfolio")
+if (missing := data.readiness(db, stamp)) is not None:
+    ui.stop_with(*missing)
 dates = data.score_dates(db, stamp)
+then = queries.comparison_date(dates, s.compare_days)
 now = data.portfolio(db, stamp, dates[-1])
-earlier = [d for d in dates if d <= pd.Timestamp(dates[-1]) - pd.Timedelta(days=28)]
-before = data.portfolio(db, stamp, earlier[-1]) if earlier else None
+before = data.portfolio(db, stamp, then) if then is not None else None
 
 owners, segments, tiers = sidebar_filters(now)
-view = apply_filters(now, owners, segments, tiers)
-prev = apply_filters(before, owners, segments, tiers) if before is not None else None
+view = queries.apply_filters(now, owners, segments, tiers)
+prev = queries.apply_filters(before, owners, segments, tiers) if before is not None else None
+renewal_days = s.renewal_windows[0]
 st.caption(f"Scores as of {ui.day(dates[-1])} by model version {now['model_version'].iat[0]}"
-           + (f", compared with {ui.day(earlier[-1])}" if earlier else ""))
-freshness_panel(db, stamp, view)
-kpis(view, prev)
+           + (f"; changes are vs {ui.day(then)}" if then is not None else "; no earlier snapshot to compare with"))
+freshness_panel(data.freshness(db, stamp), view, s)
+kpis(queries.key_figures(view, prev, renewal_days), queries.tier_counts(view, ui.RISK_ORDER), renewal_days)
 
 tab_risk, tab_renew, tab_owner, tab_review, tab_map = st.tabs(
     ["At risk", "Renewals", "By owner", "Score vs model", "Health vs risk"])
@@ -34,7 +36,7 @@ with tab_risk:
     ranked = view.sort_values("arr_at_risk", ascending=False)
     st.markdown("**Highest ARR at risk** — open an account to see why it is flagged")
     cols = st.columns(2)
-    for i, r in enumerate(ranked.head(10).itertuples()):
+    for i, r in enumerate(ranked.head(s.top_links).itertuples()):
         cols[i % 2].page_link("views/account.py", label=f"{r.name} · {ui.usd(r.arr_at_risk)} at risk · {r.risk_tier}",
                               query_params={state.ACCOUNT_PARAM: r.account_id})
     shown = ranked[["name", "owner", "segment", "arr", "renewal_date", "risk_tier", "churn_probability",
@@ -52,9 +54,9 @@ with tab_risk:
                      "link": st.column_config.LinkColumn("Open", display_text="open")})
     ui.csv_button(shown, "accounts_at_risk.csv")
 with tab_renew:
-    renewals(view)
+    renewals(view, s.renewal_windows)
 with tab_owner:
-    by_owner(view)
+    by_owner(view, renewal_days)
 with tab_review:
     disagreements(view)
 with tab_map:

@@ -5,7 +5,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 APP = str(Path(__file__).resolve().parents[2] / "portal" / "app.py")
@@ -21,8 +20,8 @@ def portal_db(scored_db, tmp_path, monkeypatch) -> Path:
 
 
 def open_page(page: str | None = None, **query) -> AppTest:
-    """Run the app as a fresh session would (caches cleared), optionally on another page."""
-    st.cache_data.clear()
+    """Run the app as a new session would, optionally on another page. Caches are never cleared:
+    each test has its own warehouse path, and a changed warehouse must show by itself."""
     at = AppTest.from_file(APP, default_timeout=120)
     for k, v in query.items():
         at.query_params[k] = v

@@ -1,0 +1,233 @@
+"""What the portal reads and computes, with no Streamlit in it: another UI, the digest or a test
+can call every function here. Frames in, frames or numbers out; formatting is the views' job.
+
+Connections are short-lived and read-only, so batch jobs can write while the portal runs.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from features.paths import default_db
+
+PORTFOLIO_SQL = Path(__file__).resolve().parents[1] / "features" / "sql" / "marts" / "portfolio.sql"
+RETRIES, RETRY_WAIT_S = 20, 0.25  # a job swapping the file in holds it for well under a second
+
+
+def db_path() -> str:
+    return str(Path(os.environ.get("RADAR_DB") or default_db()))
+
+
+def stamp(db: str) -> int:
+    """Changes whenever the warehouse file (or its write-ahead log) does: part of every cache key."""
+    p = Path(db)
+    wal = p.with_name(p.name + ".wal")
+    return max((f.stat().st_mtime_ns for f in (p, wal) if f.exists()), default=0)
+
+
+def read(db: str) -> duckdb.DuckDBPyConnection:
+    """A read-only connection; retried briefly while a job holds the file."""
+    for attempt in range(RETRIES):
+        try:
+            con = duckdb.connect(db, read_only=True)
+            con.execute("set enable_progress_bar = false")
+            return con
+        except duckdb.IOException as e:
+            if "lock" not in str(e).lower() or attempt == RETRIES - 1:
+                raise
+            time.sleep(RETRY_WAIT_S)
+    raise AssertionError("unreachable")
+
+
+def query(db: str, sql: str, params: list | dict | None = None) -> pd.DataFrame:
+    with read(db) as con:
+        return con.execute(sql, params or []).df()
+
+
+def tables(db: str) -> set[str]:
+    if not Path(db).exists():
+        return set()
+    return set(query(db, "select table_name from information_schema.tables where table_schema = 'main'")["table_name"])
+
+
+def score_dates(db: str) -> list:
+    return list(query(db, "select distinct as_of from scores order by as_of")["as_of"])
+
+
+def readiness(db: str, have: set[str], dates: list) -> tuple[str, str] | None:
+    """None when the portal can show scores; else (what is missing, the command that fixes it)."""
+    if not have:
+        return f"No warehouse at {db}.", "radar demo   # or: radar ingest SOURCE_DIR && radar features && radar health"
+    for table, fix in (("features", "radar features"), ("health", "radar health"),
+                       ("scores", "radar train && radar score --all-dates")):
+        if table not in have:
+            return f"The warehouse has no `{table}` table yet.", fix
+    if not dates:
+        return "No account has been scored yet.", "radar score --all-dates"
+    return None
+
+
+def portfolio(db: str, as_of) -> pd.DataFrame:
+    """One row per scored account at `as_of` (features/sql/marts/portfolio.sql)."""
+    return query(db, PORTFOLIO_SQL.read_text(), {"as_of": as_of})
+
+
+def comparison_date(dates: list, days_back: int):
+    """The latest snapshot at least `days_back` days before the latest one: the one comparison rule."""
+    if not dates:
+        return None
+    earlier = [d for d in dates if pd.Timestamp(d) <= pd.Timestamp(dates[-1]) - pd.Timedelta(days=days_back)]
+    return earlier[-1] if earlier else None
+
+
+def freshness(db: str) -> dict:
+    """The latest ingest run, each source's status, and the latest event date."""
+    runs = query(db, "select * from ingest_runs order by finished_at desc limit 1")
+    sources = query(db, """select c.table_name, bool_or(c.present) as loaded, any_value(c.file) as file,
+                                  string_agg(case when not c.present then c.column_name end, ', ') as absent_columns
+                           from source_columns as c group by c.table_name order by c.table_name""")
+    end = query(db, "select max(cast(occurred_at as date)) as d from events")["d"].iat[0]
+    return {"last_run": runs.iloc[0].to_dict() if len(runs) else None, "sources": sources, "data_end": end}
+
+
+def catalog(db: str) -> pd.DataFrame:
+    return query(db, "select * from feature_catalog").set_index("name")
+
+
+def account_options(db: str, as_of) -> pd.DataFrame:
+    return query(db, """select s.account_id, coalesce(a.name, s.account_id) as name from scores as s
+                        left join accounts as a using (account_id) where s.as_of = ?
+                        order by s.churn_probability desc""", [as_of])
+
+
+def account_detail(db: str, account_id: str, have: set[str], recent_rows: int) -> dict[str, pd.DataFrame]:
+    """Everything the account page shows, one query per block, on one connection."""
+    optional = {
+        "users": ("user_activity", "select * from user_activity where account_id = ? order by last_active desc nulls last"),
+        "personas": ("adoption_personas", "select * from adoption_personas where account_id = ? and as_of = "
+                     "(select max(as_of) from adoption_personas) order by registered desc"),
+        "workflows": ("adoption_workflows", "select * from adoption_workflows where account_id = ? and as_of = "
+                      "(select max(as_of) from adoption_workflows) order by workflow"),
+        "activity": ("recent_activity", "select * from recent_activity where account_id = ? order by events desc"),
+    }
+    with read(db) as con:
+        def q(sql: str, *params) -> pd.DataFrame:
+            return con.execute(sql, [account_id, *params]).df()
+        out = {
+            "health": q("select * from health where account_id = ? order by as_of"),
+            "scores": q("select as_of, churn_probability, risk_tier from scores where account_id = ? order by as_of"),
+            "drivers": q("select * from drivers where account_id = ? and as_of = (select max(as_of) from drivers) "
+                         "order by direction desc, rank"),
+            "features": q("select * from features where account_id = ? order by as_of"),
+            "tickets": q("select ticket_id, opened_at, closed_at, kind, priority, status from tickets "
+                         "where account_id = ? order by opened_at desc limit ?", recent_rows),
+            "touchpoints": q("select occurred_at, kind, owner, notes from touchpoints where account_id = ? "
+                             "order by occurred_at desc limit ?", recent_rows),
+            "edits": q("select edited_at, trait, value, edited_by from trait_edits where account_id = ? "
+                       "order by edited_at desc"),
+            "notes": q("select edited_at, note, edited_by from status_notes where account_id = ? order by edited_at desc"),
+        }
+        for key, (table, sql) in optional.items():
+            out[key] = q(sql) if table in have else pd.DataFrame()
+    return out
+
+
+def labelled_scores(db: str, horizon_days: int, grace_days: int) -> pd.DataFrame:
+    """Every scored snapshot whose outcome is known now (model/backtest.py)."""
+    from model.backtest import labelled_scores as labelled
+    with read(db) as con:
+        return labelled(con, horizon_days, grace_days)
+
+
+@dataclass(frozen=True)
+class KeyFigures:
+    """The portfolio's five figures, now and at the comparison snapshot (None when there is none)."""
+    accounts: int
+    arr: float
+    arr_at_risk: float
+    high_risk: int
+    high_risk_arr: float
+    renewing: int
+    renewing_arr: float
+    before: "KeyFigures | None" = None
+
+
+def key_figures(view: pd.DataFrame, prev: pd.DataFrame | None, renewal_days: int) -> KeyFigures:
+    def figures(v: pd.DataFrame) -> dict:
+        high = v["risk_tier"] == "high"
+        soon = v["days_to_renewal"] <= renewal_days
+        return dict(accounts=len(v), arr=float(v["arr"].sum()), arr_at_risk=float(v["arr_at_risk"].sum()),
+                    high_risk=int(high.sum()), high_risk_arr=float(v.loc[high, "arr"].sum()),
+                    renewing=int(soon.sum()), renewing_arr=float(v.loc[soon, "arr"].sum()))
+    before = KeyFigures(**figures(prev)) if prev is not None and len(prev) else None
+    return KeyFigures(**figures(view), before=before)
+
+
+def tier_counts(view: pd.DataFrame, tiers: list[str]) -> pd.DataFrame:
+    """Accounts and ARR per risk tier, every tier present (zeros where empty)."""
+    counts = view.groupby("risk_tier").agg(accounts=("account_id", "count"), arr=("arr", "sum"))
+    return counts.reindex(tiers).fillna(0).astype({"accounts": int})
+
+
+def renewals_due(view: pd.DataFrame, window_days: int) -> pd.DataFrame:
+    """Accounts renewing within the window, soonest first."""
+    return view[view["days_to_renewal"] <= window_days].sort_values("renewal_date")
+
+
+def owner_rollup(view: pd.DataFrame, renewal_days: int) -> pd.DataFrame:
+    """One row per owner: accounts, ARR, ARR at risk, high-risk accounts, median health, renewals,
+    accounts with a status note; most ARR at risk first."""
+    return view.groupby("owner").agg(
+        accounts=("account_id", "count"), arr=("arr", "sum"), arr_at_risk=("arr_at_risk", "sum"),
+        high_risk=("risk_tier", lambda s: int((s == "high").sum())), median_health=("health_score", "median"),
+        renewing=("days_to_renewal", lambda s: int((s <= renewal_days).sum())),
+        notes=("status_note", lambda s: int(s.notna().sum())),
+    ).reset_index().sort_values("arr_at_risk", ascending=False, ignore_index=True)
+
+
+def latest_notes(view: pd.DataFrame) -> pd.DataFrame:
+    return view[view["status_note"].notna()].sort_values("note_at", ascending=False)
+
+
+def disagreements(view: pd.DataFrame) -> pd.DataFrame:
+    """Accounts the health score calls healthy and the model high risk, or poor and low risk."""
+    healthy_risky = view[(view["health_tier"] == "healthy") & (view["risk_tier"] == "high")]
+    poor_safe = view[(view["health_tier"] == "poor") & (view["risk_tier"] == "low")]
+    return pd.concat([healthy_risky.assign(disagreement="Healthy score, high model risk"),
+                      poor_safe.assign(disagreement="Poor score, low model risk")], ignore_index=True)
+
+
+def user_statuses(active_within_days: int = 30) -> list[str]:
+    """Every status `user_status` gives, in the order people read them."""
+    return ["active", f"inactive {active_within_days}+ days", "never logged in", "deactivated"]
+
+
+def user_status(users: pd.DataFrame, as_of, active_within_days: int = 30) -> pd.Series:
+    """Each user's status at `as_of`: deactivated, never logged in, active (last active within the
+    window, as_of included), or inactive. Later steps win: a deactivated user is 'deactivated'."""
+    last = pd.to_datetime(users["last_active"])
+    cutoff = pd.Timestamp(as_of) - pd.Timedelta(days=active_within_days - 1)
+    status = pd.Series(f"inactive {active_within_days}+ days", index=users.index)
+    status[last >= cutoff] = "active"
+    status[last.isna()] = "never logged in"
+    status[pd.to_datetime(users["deactivated_at"]).notna()] = "deactivated"
+    return status
+
+
+def apply_filters(frame: pd.DataFrame, owners, segments, tiers) -> pd.DataFrame:
+    """Rows matching every non-empty filter (an empty filter keeps everything)."""
+    keep = pd.Series(True, index=frame.index)
+    for column, picked in (("owner", owners), ("segment", segments), ("risk_tier", tiers)):
+        if picked:
+            keep &= frame[column].isin(picked)
+    return frame[keep]
+
+
+def days_ago(d, today: dt.date | None = None) -> int | None:
+    return None if d is None or pd.isna(d) else ((today or dt.date.today()) - pd.Timestamp(d).date()).days

@@ -1,0 +1,38 @@
+"""A running app shows a finished refresh at its next rerun: no restart, no cache clearing."""
+from __future__ import annotations
+
+from features.catalog import money
+from features.warehouse import connect
+from tests.portal.conftest import open_page
+
+
+def metric(at, label):
+    return next(m for m in at.metric if m.label == label).value
+
+
+def test_a_changed_warehouse_shows_at_the_next_rerun(portal_db):
+    at = open_page()
+    assert not at.exception
+    before = metric(at, "ARR")
+    with connect(portal_db) as con:  # what a refresh does: new figures and a new model version
+        con.execute("update scores set arr = arr * 2, arr_at_risk = arr_at_risk * 2, model_version = '99' "
+                    "where as_of = (select max(as_of) from scores)")
+        arr = con.execute("select sum(arr) from scores where as_of = (select max(as_of) from scores)").fetchall()[0][0]
+    at.run()
+    assert not at.exception
+    assert metric(at, "ARR") == money(arr) != before
+    assert any("model version 99" in c.value for c in at.caption)
+
+
+def test_the_account_page_shows_a_new_score_at_the_next_rerun(portal_db):
+    with connect(portal_db, read_only=True) as con:
+        account_id = con.execute("select account_id from scores where as_of = (select max(as_of) from scores) "
+                                 "order by churn_probability desc limit 1").fetchall()[0][0]
+    at = open_page(account=account_id)
+    assert not at.exception
+    with connect(portal_db) as con:
+        con.execute("update scores set churn_probability = 0.9876, risk_tier = 'high' "
+                    "where account_id = ? and as_of = (select max(as_of) from scores)", [account_id])
+    at.run()
+    assert not at.exception
+    assert next(m for m in at.metric if m.label.startswith("Churn probability")).value.startswith("99%")
