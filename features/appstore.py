@@ -153,8 +153,23 @@ def audit_log(eng: sa.Engine, limit: int = 500) -> pd.DataFrame:
     return _frame(eng, sa.select(audit).order_by(audit.c.id.desc()).limit(limit))
 
 
-def stamp(eng: sa.Engine) -> tuple[int, int]:
+def stamp(eng: sa.Engine) -> tuple[int, ...]:
     """Changes whenever a person writes: part of the cache keys of what shows their writes."""
     with eng.connect() as con:
-        return (con.execute(sa.select(sa.func.coalesce(sa.func.max(trait_edits.c.id), 0))).scalar_one(),
-                con.execute(sa.select(sa.func.coalesce(sa.func.max(status_notes.c.id), 0))).scalar_one())
+        return tuple(con.execute(sa.select(sa.func.coalesce(sa.func.max(t.c.id), 0))).scalar_one()
+                     for t in (trait_edits, status_notes, audit))
+
+
+def export_edits(con, eng: sa.Engine) -> int:
+    """Copy every trait edit into the DuckDB warehouse being built (table `trait_edits`), so the
+    feature and health SQL read people's edits beside the source traits. Returns the row count."""
+    frame = edits(eng)
+    frame = frame.astype({"account_id": "string", "trait": "string", "value": "string", "edited_by": "string"})
+    frame["edited_at"] = pd.to_datetime(frame["edited_at"])
+    con.register("app_trait_edits", frame)
+    try:
+        con.execute("create or replace table trait_edits as select account_id, trait, value, edited_by, "
+                    "cast(edited_at as timestamp) as edited_at from app_trait_edits")
+    finally:
+        con.unregister("app_trait_edits")
+    return len(frame)

@@ -7,7 +7,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from portal import actions, queries, state
+from portal import access, actions, queries, safe, state
+from portal.access import Identity
 from portal import components as ui
 
 
@@ -17,8 +18,9 @@ def drivers_block(drivers: pd.DataFrame) -> None:
         return
     up, down = drivers[drivers.direction == "raises"], drivers[drivers.direction == "lowers"]
     left, right = st.columns(2)
-    left.markdown("**Raising the risk**\n\n" + "\n".join(f"- {s}" for s in up["sentence"]))
-    right.markdown("**Lowering the risk**\n\n" + "\n".join(f"- {s}" for s in down["sentence"]))
+    for col, title, rows, none in ((left, "Raising the risk", up, "Nothing raises this account's risk noticeably."),
+                                   (right, "Lowering the risk", down, "Nothing lowers this account's risk noticeably.")):
+        col.markdown(f"**{title}**\n\n" + ("\n".join(f"- {safe.md(s)}" for s in rows["sentence"]) or none))
     chart = alt.Chart(drivers.assign(points=drivers["contribution"])).mark_bar().encode(
         x=alt.X("points:Q", title="Points of churn probability"),
         y=alt.Y("description:N", sort="-x", title=None, axis=alt.Axis(labelLimit=420)),
@@ -85,32 +87,42 @@ def trends_block(health: pd.DataFrame, scores: pd.DataFrame, features: pd.DataFr
         st.line_chart(features.set_index("as_of")[usage].rename(columns=lambda c: catalog.loc[c, "description"]), height=220)
 
 
-def update_block(db: str, account_id: str, d: dict) -> None:
+def update_block(who: Identity, account_id: str, owner: str | None, history: dict) -> None:
     from features.traits import load_traits
-    traits = load_traits()
     if flash := st.session_state.pop(state.SAVED_FLASH, None):
         st.success(flash)
-    st.markdown("Set your read of the account. It is stored with your name and the time, kept as history, "
-                "shown to leadership, and used by the health score.")
-    with st.form("traits_form", clear_on_submit=False):
-        who = st.text_input("Your name", key="edit_who")
-        cols = st.columns(len(traits))
-        picked = {t.name: col.selectbox(t.label, [actions.UNCHANGED, *t.values], key=f"edit_{t.name}")
-                  for col, t in zip(cols, traits)}
-        note = st.text_input("One-line status note", max_chars=280, key="edit_note")
-        submitted = st.form_submit_button("Save")
-    if submitted:
-        try:
-            actions.save_account_update(db, account_id, who, actions.changed_traits(picked), note)
-        except ValueError as e:
-            st.error(f"Not saved: {e}")
-        except Exception as e:  # e.g. the warehouse is locked by a running `radar` job
-            st.error(f"Not saved: the warehouse could not be written ({str(e).splitlines()[0]}). Try again in a minute.")
-        else:  # rerun so every figure on the page is read again from the updated warehouse
-            st.session_state[state.SAVED_FLASH] = f"Saved at {dt.datetime.now():%Y-%m-%d %H:%M}; the health score is updated."
-            st.rerun()
-    if len(d["edits"]) or len(d["notes"]):
+    if access.may_edit(who, owner):
+        traits = load_traits()
+        current = history["current"]
+        st.markdown(f"Set your read of the account. It is stored as **{safe.md(who.name)}** with the time, kept as "
+                    "history, shown to leadership, and used by the health score.")
+        with st.form("traits_form", clear_on_submit=False):
+            cols = st.columns(len(traits))
+            picked = {t.name: col.selectbox(t.label, [actions.UNCHANGED, *t.values], key=f"edit_{t.name}",
+                                            help=f"Now: {current.get(t.name, 'not set')}")
+                      for col, t in zip(cols, traits)}
+            note = st.text_input("One-line status note", max_chars=280, key="edit_note")
+            submitted = st.form_submit_button("Save")
+        if submitted:
+            try:
+                stored = actions.save_account_update(who, account_id, owner, actions.changed_traits(picked), note)
+            except (ValueError, access.AccessDenied) as e:
+                st.error(f"Not saved: {e}")
+            except Exception as e:  # the store is unreachable: say so in one line, keep the form's values
+                st.error(f"Not saved: the store could not be written ({str(e).splitlines()[0]}). Try again in a minute.")
+            else:  # rerun so every figure on the page is read again with the new values
+                st.session_state[state.SAVED_FLASH] = (
+                    f"Saved at {dt.datetime.now():%Y-%m-%d %H:%M}; the health score is updated."
+                    if stored else "Nothing changed: those are already the current values.")
+                st.rerun()
+    else:
+        st.info("Traits and status notes are recorded by the account's owner; the history is below.")
+    edits, notes = history["edits"], history["notes"]
+    if len(edits) or len(notes):
         st.markdown("**History**")
-        st.dataframe(pd.concat([d["edits"].assign(kind="trait"),
-                                d["notes"].rename(columns={"note": "value"}).assign(kind="note", trait="status note")])
-                     .sort_values("edited_at", ascending=False), hide_index=True)
+        st.dataframe(pd.concat([edits.assign(kind="trait"),
+                                notes.rename(columns={"note": "value"}).assign(kind="note", trait="status note")])
+                     [["edited_at", "kind", "trait", "value", "edited_by"]].sort_values("edited_at", ascending=False),
+                     hide_index=True, column_config={
+                         "edited_at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD HH:mm"),
+                         "kind": "Kind", "trait": "Trait", "value": "Value", "edited_by": "By"})

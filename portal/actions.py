@@ -3,8 +3,12 @@ in the background with its progress. The views call these; so could another UI o
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 import traceback
 from typing import Callable
+
+from portal import access
+from portal.access import Identity
 
 UNCHANGED = "(unchanged)"
 
@@ -14,20 +18,21 @@ def changed_traits(picked: dict[str, str]) -> dict[str, str]:
     return {trait: value for trait, value in picked.items() if value and value != UNCHANGED}
 
 
-def save_account_update(db: str, account_id: str, edited_by: str, traits: dict[str, str],
-                        note: str | None) -> int:
-    """Store traits and a status note (validated, kept as history), then refresh the health score.
-    Returns how many rows were stored; ValueError says what to fix and stores nothing."""
-    from features import health
-    from features.warehouse import connect
-    from features.writeback import save
+def save_account_update(who: Identity, account_id: str, account_owner: str | None, traits: dict[str, str],
+                        note: str | None, eng=None) -> int:
+    """Store a person's traits and status note in the operational store, audited, as `who`.
+    Returns how many rows were stored (values equal to the current ones are not stored again).
+    AccessDenied or ValueError say what is wrong, and nothing is stored."""
+    from features import appstore
+    from features.writeback import validate
+    if not access.may_edit(who, account_owner):
+        raise access.AccessDenied(f"As {who.role} you cannot edit this account.")
     note = (note or "").strip() or None
     if not traits and not note:
         raise ValueError("nothing to save: set a trait or write a note")
-    with connect(db) as con:
-        stored = save(con, account_id, edited_by, traits, note)
-        health.run(con)
-    return stored
+    validate(traits, note, who.name)
+    return appstore.save_update(eng or appstore.engine(), account_id, who.name, who.role,
+                                {t: str(v).strip().lower() for t, v in traits.items()}, note)
 
 
 class BackgroundJob:
@@ -69,20 +74,36 @@ class BackgroundJob:
         return self
 
 
-def train_job(db: str) -> BackgroundJob:
-    """Retrain on everything the warehouse knows now; the new version becomes the challenger."""
+def train_job(db: str, who: Identity) -> BackgroundJob:
+    """Retrain on everything the warehouse knows now (reading a consistent snapshot; the warehouse is
+    not written); the new version becomes the challenger. Audited."""
+    access.require(who, "train", "retrain the model")
+
     def work(say):
+        from features import appstore
         from model.train import run
-        return run(db, progress=say)
+        out = run(db, progress=say)
+        appstore.log_action(appstore.engine(), who.name, who.role, "retrain", f"version {out['version']}",
+                            None, {"version": out["version"], "alias": out["alias"], "run_id": out["run_id"]})
+        return out
     return BackgroundJob("train", work)
 
 
-def promote_job(db: str, version: str) -> BackgroundJob:
-    """Make `version` the champion, then re-score every snapshot with it."""
+def promote_job(db: str, version: str, who: Identity) -> BackgroundJob:
+    """Make `version` the champion, then re-score every snapshot with it: under the warehouse's job
+    lock, on a copy swapped in when done, so pages keep reading meanwhile. Audited."""
+    access.require(who, "promote", "promote a model")
+
     def work(say):
+        from features import appstore
+        from features.publish import publishing
         from model import tracking
         from model.score import run
+        before = tracking.champion_version()
         tracking.promote(version)
+        appstore.log_action(appstore.engine(), who.name, who.role, "promote", f"version {version}",
+                            {"champion": before}, {"champion": version})
         say(f"version {version} is now the champion; re-scoring every account")
-        return run(db, progress=say, all_dates=True)
+        with publishing(Path(db), "score", say=say) as work_db:
+            return run(work_db, progress=say, all_dates=True)
     return BackgroundJob("promote", work)

@@ -1,16 +1,25 @@
-"""Account Radar portal: the router. Pages live in views/ (not pages/, which Streamlit would also
-auto-register on a first direct request), queries in data.py."""
+"""Account Radar portal: the router. Establishes who is signed in, then offers the pages their
+role may see. Pages live in views/ (not pages/, which Streamlit would also auto-register on a
+first direct request); queries in queries.py behind data.py's caches."""
 from __future__ import annotations
 
 import streamlit as st
 
-from portal import state
+from portal import access, auth, data, state
 
 st.set_page_config(page_title="Account Radar", layout="wide")
+db = data.db_path()
+who = auth.current(data.owners(db, data.stamp(db)))
+st.sidebar.caption(f"Signed in as **{who.name}** · {who.role}" + (f" · book of {who.owner}" if who.owner else ""))
+auth.sign_out_button()
+
 deep_link = state.ACCOUNT_PARAM in st.query_params  # /?account=ID opens the account page
 pages = [
     st.Page("views/portfolio.py", title="Portfolio", url_path="portfolio", default=not deep_link),
     st.Page("views/account.py", title="Account", url_path="account", default=deep_link),
-    st.Page("views/models.py", title="Models", url_path="models"),
 ]
+if access.can(who, "view_models"):
+    pages.append(st.Page("views/models.py", title="Models", url_path="models"))
+if access.can(who, "audit"):
+    pages.append(st.Page("views/audit.py", title="Audit", url_path="audit"))
 st.navigation(pages).run()

@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from features.catalog import money
+from portal import safe
 
 # one colour per tier, everywhere: risk tiers and health tiers share the traffic-light scale
 TIER_COLORS = {"high": "#c0392b", "medium": "#e67e22", "low": "#27ae60",
@@ -42,7 +43,8 @@ def tier_scale(order: list[str]):
 
 
 def stop_with(message: str, fix: str | None = None) -> None:
-    """Show a clear message (and the command that fixes it) instead of a traceback, then stop the page."""
+    """Show a clear message (and the command that fixes it) instead of a traceback, then stop the page.
+    `message` is Markdown: escape data in it with safe.md."""
     st.warning(message)
     if fix:
         st.code(fix, language="bash")
@@ -55,7 +57,7 @@ def plural(n: int, word: str) -> str:
 
 
 def csv_button(frame: pd.DataFrame, name: str, label: str = "Download CSV", key: str | None = None) -> None:
-    st.download_button(label, frame.to_csv(index=False).encode(), file_name=name, mime="text/csv",
+    st.download_button(label, safe.csv_bytes(frame), file_name=name, mime="text/csv",
                        key=key or f"dl_{name}")
 
 

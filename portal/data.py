@@ -29,9 +29,29 @@ def readiness(db: str, stamp: int) -> tuple[str, str] | None:
     return queries.readiness(db, have, dates)
 
 
+@st.cache_resource
+def app_store():
+    """The operational store's engine (one pool per server)."""
+    from features import appstore
+    return appstore.engine()
+
+
+def app_stamp() -> tuple[int, ...]:
+    """Changes whenever a person writes: part of the keys of what shows people's writes."""
+    from features import appstore
+    return appstore.stamp(app_store())
+
+
 @st.cache_data(show_spinner=False, max_entries=32)
-def portfolio(db: str, stamp: int, as_of) -> pd.DataFrame:
-    return queries.portfolio(db, as_of)
+def portfolio(db: str, stamp: int, as_of, app_stamp: tuple[int, ...]) -> pd.DataFrame:
+    """The scored accounts at `as_of` with their latest status notes."""
+    from features import appstore
+    return queries.with_notes(queries.portfolio(db, as_of), appstore.notes(app_store()))
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def app_history(account_id: str, app_stamp: tuple[int, ...]) -> dict:
+    return queries.app_history(app_store(), account_id)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -50,6 +70,11 @@ def account_options(db: str, stamp: int, as_of) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
+def account_record(db: str, stamp: int, account_id: str) -> dict | None:
+    return queries.account_record(db, account_id)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
 def account_detail(db: str, stamp: int, account_id: str, recent_rows: int) -> dict[str, pd.DataFrame]:
     return queries.account_detail(db, account_id, tables(db, stamp), recent_rows)
 
@@ -57,3 +82,15 @@ def account_detail(db: str, stamp: int, account_id: str, recent_rows: int) -> di
 @st.cache_data(show_spinner=False, max_entries=8)
 def labelled_scores(db: str, stamp: int, horizon_days: int, grace_days: int) -> pd.DataFrame:
     return queries.labelled_scores(db, horizon_days, grace_days)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def owners(db: str, stamp: int) -> list[str]:
+    """Every owner name on an account (for the demo's role picker)."""
+    return queries.owners(db) if "accounts" in tables(db, stamp) else []
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def audit_log(app_stamp: tuple[int, ...]) -> pd.DataFrame:
+    from features import appstore
+    return appstore.audit_log(app_store())

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from portal import actions, data, state
+from portal import access, actions, data, state
+from portal.access import Identity
 from portal import components as ui
 
 PLOTS = ("roc", "pr", "calibration", "lift", "importance", "shap_summary")
@@ -136,11 +137,14 @@ def _start(name: str, job: actions.BackgroundJob) -> None:
     jobs[name] = job.start()
 
 
-def manage_block(db: str) -> None:
+def manage_block(db: str, who: Identity) -> None:
+    if not (access.can(who, "train") or access.can(who, "promote")):
+        st.info("Analysts retrain and promote models; you can read everything on this page.")
+        return
     st.markdown("**Retrain** on everything the warehouse knows now; the new version becomes the challenger "
                 "(or the champion, if there is none yet).")
     if st.button("Retrain the model", key="retrain"):
-        _start("train", actions.train_job(db))
+        _start("train", actions.train_job(db, who))
     _job_progress("train")
     runs = runs_table()
     if runs.empty:
@@ -149,7 +153,11 @@ def manage_block(db: str) -> None:
     versions = [str(v) for v in runs["Version"].dropna()]
     champ = [str(v) for v, a in zip(runs["Version"], runs["Aliases"].fillna("")) if "champion" in a]
     st.caption(f"Current champion: version {champ[0] if champ else 'none'}")
-    v = st.selectbox("Version", versions, key="promote_version")
+    candidates = [v for v in versions if v not in champ]
+    if not candidates:
+        st.caption("Every registered version is the champion already: retrain to get a challenger.")
+        return
+    v = st.selectbox("Version", candidates, key="promote_version")
     if st.button("Promote…", key="promote"):
         st.session_state[state.PROMOTE_PENDING] = v
     pending = st.session_state.get(state.PROMOTE_PENDING)
@@ -158,7 +166,7 @@ def manage_block(db: str) -> None:
         yes, no = st.columns(2)
         if yes.button("Yes, promote", key="promote_yes"):
             st.session_state[state.PROMOTE_PENDING] = None
-            _start("promote", actions.promote_job(db, pending))
+            _start("promote", actions.promote_job(db, pending, who))
             st.rerun()
         if no.button("Cancel", key="promote_no"):
             st.session_state[state.PROMOTE_PENDING] = None

@@ -56,6 +56,10 @@ def tables(db: str) -> set[str]:
     return set(query(db, "select table_name from information_schema.tables where table_schema = 'main'")["table_name"])
 
 
+def owners(db: str) -> list[str]:
+    return sorted(query(db, "select distinct coalesce(owner, 'Unassigned') as owner from accounts")["owner"])
+
+
 def score_dates(db: str) -> list:
     return list(query(db, "select distinct as_of from scores order by as_of")["as_of"])
 
@@ -76,6 +80,23 @@ def readiness(db: str, have: set[str], dates: list) -> tuple[str, str] | None:
 def portfolio(db: str, as_of) -> pd.DataFrame:
     """One row per scored account at `as_of` (features/sql/marts/portfolio.sql)."""
     return query(db, PORTFOLIO_SQL.read_text(), {"as_of": as_of})
+
+
+def with_notes(frame: pd.DataFrame, notes: pd.DataFrame) -> pd.DataFrame:
+    """Each account's latest status note (from the operational store) beside its row."""
+    latest = (notes.sort_values("edited_at").groupby("account_id").tail(1)
+              .rename(columns={"note": "status_note", "edited_by": "note_by", "edited_at": "note_at"}))
+    cols = ["account_id", "status_note", "note_by", "note_at"]
+    return frame.merge(latest[cols] if len(latest) else pd.DataFrame(columns=cols), on="account_id", how="left")
+
+
+def app_history(eng, account_id: str) -> dict:
+    """An account's trait edits and notes from the operational store, and its current traits."""
+    from features import appstore
+    edits = appstore.edits(eng, [account_id])
+    return {"edits": edits.drop(columns="account_id"),
+            "notes": appstore.notes(eng, [account_id]).drop(columns="account_id"),
+            "current": dict(zip(edits["trait"], edits["value"]))}
 
 
 def comparison_date(dates: list, days_back: int):
@@ -100,8 +121,16 @@ def catalog(db: str) -> pd.DataFrame:
     return query(db, "select * from feature_catalog").set_index("name")
 
 
+def account_record(db: str, account_id: str) -> dict | None:
+    """The account's name and owner whatever its status, or None when no such account exists."""
+    rows = query(db, "select account_id, coalesce(name, account_id) as name, coalesce(owner, 'Unassigned') as owner "
+                     "from accounts where account_id = ?", [account_id])
+    return rows.iloc[0].to_dict() if len(rows) else None
+
+
 def account_options(db: str, as_of) -> pd.DataFrame:
-    return query(db, """select s.account_id, coalesce(a.name, s.account_id) as name from scores as s
+    return query(db, """select s.account_id, coalesce(a.name, s.account_id) as name,
+                               coalesce(a.owner, 'Unassigned') as owner from scores as s
                         left join accounts as a using (account_id) where s.as_of = ?
                         order by s.churn_probability desc""", [as_of])
 
@@ -129,9 +158,6 @@ def account_detail(db: str, account_id: str, have: set[str], recent_rows: int) -
                          "where account_id = ? order by opened_at desc limit ?", recent_rows),
             "touchpoints": q("select occurred_at, kind, owner, notes from touchpoints where account_id = ? "
                              "order by occurred_at desc limit ?", recent_rows),
-            "edits": q("select edited_at, trait, value, edited_by from trait_edits where account_id = ? "
-                       "order by edited_at desc"),
-            "notes": q("select edited_at, note, edited_by from status_notes where account_id = ? order by edited_at desc"),
         }
         for key, (table, sql) in optional.items():
             out[key] = q(sql) if table in have else pd.DataFrame()

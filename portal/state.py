@@ -7,3 +7,6 @@ FILTER_TIER = "filter_tier"
 ACCOUNT_PICK = "account_pick"
 PROMOTE_PENDING = "promote_pending"
 SAVED_FLASH = "saved_flash"  # the confirmation shown after a save's rerun
+IDENTITY = "identity"  # the signed-in portal.access.Identity, set by app.py on every run
+DEMO_ROLE = "demo_role"
+DEMO_OWNER = "demo_owner"

@@ -35,17 +35,17 @@ def cmd_sample(a) -> int:
 
 
 def cmd_ingest(a) -> int:
-    jobs.ingest(Path(a.source_dir), Path(a.db), _say)
+    jobs.ingest(Path(a.source_dir), Path(a.db), _say, wait=not a.no_wait)
     return 0
 
 
 def cmd_features(a) -> int:
-    jobs.features(Path(a.db), a.as_of, _path(a.out), _say)
+    jobs.features(Path(a.db), a.as_of, _path(a.out), _say, wait=not a.no_wait)
     return 0
 
 
 def cmd_health(a) -> int:
-    jobs.health(Path(a.db), a.as_of, _path(a.out), _say)
+    jobs.health(Path(a.db), a.as_of, _path(a.out), _say, wait=not a.no_wait)
     return 0
 
 
@@ -55,7 +55,7 @@ def cmd_train(a) -> int:
 
 
 def cmd_score(a) -> int:
-    jobs.score(Path(a.db), a.as_of, a.model_version, _path(a.out), a.all_dates, _say)
+    jobs.score(Path(a.db), a.as_of, a.model_version, _path(a.out), a.all_dates, _say, wait=not a.no_wait)
     return 0
 
 
@@ -87,8 +87,14 @@ EXAMPLES = {
 }
 
 
-class _Help(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
-    """Shows each option's default and keeps the examples' line breaks."""
+class _Help(argparse.RawDescriptionHelpFormatter):
+    """Shows each option's default (where the help does not already say it) and keeps line breaks."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        if action.default in (None, False, argparse.SUPPRESS) or "default" in text or not action.option_strings:
+            return text
+        return text + " (default: %(default)s)"
 
 
 def _command(sub, name: str, summary: str, fn):
@@ -103,13 +109,13 @@ def parser() -> argparse.ArgumentParser:
                                 formatter_class=_Help, epilog="A nightly refresh: radar ingest DIR && radar features "
                                 "&& radar health && radar score --all-dates\n`radar COMMAND --help` explains each command.")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    db = dict(default=str(paths.default_db()), help="the DuckDB warehouse ($RADAR_DB overrides the default)")
+    db = dict(default=str(paths.default_db()), help="the DuckDB warehouse (default: $RADAR_DB if set, else %(default)s)")
 
     s = _command(sub, "sample", "write a synthetic portfolio to a folder", cmd_sample)
     s.add_argument("--out", default=str(paths.SAMPLE_DIR), help="folder to write")
     s.add_argument("--accounts", type=int, default=400, help="how many accounts")
     s.add_argument("--months", type=int, default=36, help="months of history")
-    s.add_argument("--end", type=_date, default=None, help="last day of data, YYYY-MM-DD (None: today)")
+    s.add_argument("--end", type=_date, default=None, help="last day of data, YYYY-MM-DD (default: today)")
     s.add_argument("--seed", type=int, default=7, help="random seed: the same seed writes the same portfolio")
     s.add_argument("--format", choices=("csv", "parquet"), default="parquet", help="file format")
 
@@ -117,28 +123,36 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("source_dir", help="folder with accounts, contracts, events (+ optional users, tickets, "
                                       "touchpoints, traits) as CSV or Parquet; see data/README.md")
     s.add_argument("--db", **db)
+    s.add_argument("--no-wait", action="store_true",
+                   help="if another job is writing the warehouse, stop at once (exit 1) instead of waiting for it")
 
     s = _command(sub, "features", "build point-in-time feature snapshots", cmd_features)
     s.add_argument("--db", **db)
-    s.add_argument("--as-of", type=_date, default=None, help="one observation date (None: every month end)")
+    s.add_argument("--no-wait", action="store_true",
+                   help="if another job is writing the warehouse, stop at once (exit 1) instead of waiting for it")
+    s.add_argument("--as-of", type=_date, default=None, help="one observation date (default: every month end)")
     s.add_argument("--out", default=None, help="also write the snapshots as Parquet here")
 
     s = _command(sub, "health", "score every snapshot with the rule-based health score", cmd_health)
     s.add_argument("--db", **db)
-    s.add_argument("--as-of", type=_date, default=None, help="one snapshot date (None: every snapshot)")
+    s.add_argument("--no-wait", action="store_true",
+                   help="if another job is writing the warehouse, stop at once (exit 1) instead of waiting for it")
+    s.add_argument("--as-of", type=_date, default=None, help="one snapshot date (default: every snapshot)")
     s.add_argument("--out", default=None, help="also write the scores as Parquet here")
 
     s = _command(sub, "train", "train the churn model, log it to MLflow and register it", cmd_train)
     s.add_argument("--db", **db)
-    s.add_argument("--as-of", type=_date, default=None, help="train on what was knowable then (None: the data end)")
+    s.add_argument("--as-of", type=_date, default=None, help="train on what was knowable then (default: the data end)")
     s.add_argument("--horizon-days", type=int, default=None,
-                   help="label horizon in days (None: model/config.toml's [labels] horizon_days)")
-    s.add_argument("--seed", type=int, default=None, help="random seed (None: model/config.toml's seed)")
+                   help="label horizon in days (default: model/config.toml's [labels] horizon_days)")
+    s.add_argument("--seed", type=int, default=None, help="random seed (default: model/config.toml's seed)")
 
     s = _command(sub, "score", "score active accounts with the champion model and explain them", cmd_score)
     s.add_argument("--db", **db)
-    s.add_argument("--as-of", type=_date, default=None, help="snapshot to score (None: the latest)")
-    s.add_argument("--model-version", default=None, help="registered version (None: @champion)")
+    s.add_argument("--no-wait", action="store_true",
+                   help="if another job is writing the warehouse, stop at once (exit 1) instead of waiting for it")
+    s.add_argument("--as-of", type=_date, default=None, help="snapshot to score (default: the latest)")
+    s.add_argument("--model-version", default=None, help="registered version (default: @champion)")
     s.add_argument("--out", default=None, help="also write the scores as Parquet here")
     s.add_argument("--all-dates", action="store_true", help="also score every earlier snapshot (for trends)")
 
@@ -154,7 +168,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--db", **db)
     s.add_argument("--accounts", type=int, default=400, help="accounts in the sample")
     s.add_argument("--seed", type=int, default=7, help="sample seed")
-    s.add_argument("--end", type=_date, default=None, help="last day of the sample (None: today)")
+    s.add_argument("--end", type=_date, default=None, help="last day of the sample (default: today)")
     s.add_argument("--port", type=int, default=8501, help="portal port on localhost")
     s.add_argument("--no-portal", action="store_true", help="stop after scoring")
     return p
@@ -163,13 +177,14 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     from features.ingest import IngestError
+    from features.publish import JobBusy
     from features.warehouse import WarehouseError
     try:
         return args.fn(args)
     except IngestError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    except (WarehouseError, ValueError, LookupError) as e:
+    except (WarehouseError, JobBusy, PermissionError, ValueError, LookupError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -23,10 +23,12 @@ def sample(out: Path, accounts: int, months: int, end: dt.date | None, seed: int
     return counts | {"seconds": secs}
 
 
-def ingest(source_dir: Path, db: Path, say: Say) -> dict:
+def ingest(source_dir: Path, db: Path, say: Say, wait: bool = True) -> dict:
     from features.ingest import ingest as load
+    from features.publish import job_lock
     t0 = time.perf_counter()
-    summary = load(source_dir, db, progress=say)
+    with job_lock(db, "ingest", wait=wait, say=say):  # ingest builds aside and swaps by itself
+        summary = load(source_dir, db, progress=say)
     good = sum(g for g, _ in summary.values())
     bad = sum(b for _, b in summary.values())
     say(f"loaded {good:,} rows into {db} in {time.perf_counter() - t0:.1f}s; "
@@ -34,21 +36,28 @@ def ingest(source_dir: Path, db: Path, say: Say) -> dict:
     return summary
 
 
-def features(db: Path, as_of: dt.date | None, out: Path | None, say: Say):
-    from features import pipeline
+def features(db: Path, as_of: dt.date | None, out: Path | None, say: Say, wait: bool = True):
+    from features import appstore, pipeline
+    from features.publish import publishing
     from features.warehouse import open_existing
     t0 = time.perf_counter()
-    with open_existing(db) as con:
+    open_existing(db).close()  # a missing warehouse says how to make one before any lock is taken
+    with publishing(db, "features", wait=wait, say=say) as work, open_existing(work) as con:
+        appstore.export_edits(con, appstore.engine())
         frame = pipeline.run(con, as_of, out, progress=say)
     say(f"features: {len(frame):,} snapshots x {frame.shape[1] - 2} features "
         f"({frame['as_of'].nunique()} dates) in {time.perf_counter() - t0:.1f}s")
     return frame
 
 
-def health(db: Path, as_of: dt.date | None, out: Path | None, say: Say):
+def health(db: Path, as_of: dt.date | None, out: Path | None, say: Say, wait: bool = True):
+    from features import appstore
     from features import health as rules
+    from features.publish import publishing
     from features.warehouse import open_existing
-    with open_existing(db) as con:
+    open_existing(db).close()
+    with publishing(db, "health", wait=wait, say=say) as work, open_existing(work) as con:
+        appstore.export_edits(con, appstore.engine())  # traits people set since the last run count
         h = rules.run(con, as_of, out)
     latest = h[h["as_of"] == h["as_of"].max()]
     tiers = latest["health_tier"].value_counts().to_dict()
@@ -64,9 +73,13 @@ def train(db: Path, as_of: dt.date | None, horizon_days: int | None, seed: int |
 
 
 def score(db: Path, as_of: dt.date | None, version: str | None, out: Path | None, all_dates: bool,
-          say: Say) -> dict:
+          say: Say, wait: bool = True) -> dict:
+    from features.publish import publishing
+    from features.warehouse import open_existing
     from model.score import run
-    return run(db, as_of, version, out, progress=say, all_dates=all_dates)
+    open_existing(db).close()
+    with publishing(db, "score", wait=wait, say=say) as work:
+        return run(work, as_of, version, out, progress=say, all_dates=all_dates)
 
 
 def promote(version: str, say: Say) -> None:

@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from portal import components as ui
-from portal import data, state
+from portal import access, auth, data, safe, state
 from portal.account_views import drivers_block, trends_block, update_block, users_block, workflows_block
 from portal.settings import load_settings
 from portal.summary import account_summary
@@ -16,25 +16,41 @@ stamp = data.stamp(db)
 if (missing := data.readiness(db, stamp)) is not None:
     st.title("Account")
     ui.stop_with(*missing)
+who = auth.who()
 latest = data.score_dates(db, stamp)[-1]
-options = data.account_options(db, stamp, latest)
+options = access.visible(data.account_options(db, stamp, latest), who)
 ids = list(options["account_id"])
 wanted = st.query_params.get(state.ACCOUNT_PARAM)
-if wanted is not None and wanted not in ids:
-    st.warning(f"Account '{wanted}' is not active on {ui.day(latest)}; showing the highest-risk account instead.")
+if wanted is not None and wanted not in ids:  # never show another account in its place
+    st.title("Account")
+    known = data.account_record(db, stamp, wanted)
+    if known is None:
+        ui.stop_with(f"No such account: {safe.md(wanted)}.")
+    try:
+        access.check_account(who, known["owner"])
+    except access.AccessDenied as e:
+        st.error(str(e))
+        st.stop()
+    ui.stop_with(f"{safe.md(known['name'])} ({safe.md(wanted)}) has no score on {ui.day(latest)}: "
+                 "it is not an active customer on that date.")
+if not ids:
+    st.title("Account")
+    ui.stop_with("No account in your book has a score yet.")
 labels = dict(zip(options["account_id"], options["name"] + " (" + options["account_id"] + ")"))
 account_id = st.selectbox("Account", ids, index=ids.index(wanted) if wanted in ids else 0,
                           format_func=labels.get, key=state.ACCOUNT_PICK)
 st.query_params[state.ACCOUNT_PARAM] = account_id
 
-row = data.portfolio(db, stamp, latest).set_index("account_id").loc[account_id]
+app = data.app_stamp()
+row = data.portfolio(db, stamp, latest, app).set_index("account_id").loc[account_id]
 d = data.account_detail(db, stamp, account_id, s.recent_rows)
+history = data.app_history(account_id, app)
 feats = d["features"].iloc[-1] if len(d["features"]) else pd.Series(dtype=float)
-st.title(row["name"])
-st.markdown(f"**Owner** {row['owner']} · **Segment** {row['segment']} · **ARR** {ui.usd(row['arr'])} · "
+st.title(safe.md(row["name"]))
+st.markdown(f"**Owner** {safe.md(row['owner'])} · **Segment** {safe.md(row['segment'])} · **ARR** {ui.usd(row['arr'])} · "
             f"**Renewal** {ui.day(row['renewal_date'])} ({'—' if pd.isna(row['days_to_renewal']) else int(row['days_to_renewal'])} days)")
 if isinstance(row["status_note"], str):
-    st.info(f"Status: {row['status_note']} — {row['note_by']}, {ui.day(row['note_at'])}")
+    st.info(f"Status: {safe.md(row['status_note'])} — {safe.md(row['note_by'])}, {ui.day(row['note_at'])}")
 
 scores = d["scores"]
 prev_p = scores["churn_probability"].iloc[-2] if len(scores) > 1 else None
@@ -49,9 +65,9 @@ c[3].metric("Active users (30 days) / seats",
             f"{int(feats.get('active_users_30d', 0) or 0):,} / {'no cap' if seats is None or pd.isna(seats) else f'{int(seats):,}'}")
 if row["coverage"] < s.low_coverage or row["stale_traits"]:
     st.caption(f"Health score built on {ui.pct(row['coverage'])} of its weight"
-               + (f"; stale: {row['stale_traits']}" if row["stale_traits"] else ""))
-st.markdown("**In one sentence:** " + account_summary(d["personas"], d["activity"], d["workflows"],
-                                                       feats.get("active_users_30d")))
+               + (f"; stale: {safe.md(row['stale_traits'])}" if row["stale_traits"] else ""))
+st.markdown("**In one sentence:** " + safe.md(account_summary(d["personas"], d["activity"], d["workflows"],
+                                                               feats.get("active_users_30d"))))
 
 why, users, flows, trends, recent, update = st.tabs(
     ["Why it is flagged", "Users", "Workflows", "Trends", "Tickets & touchpoints", "Update traits"])
@@ -69,4 +85,4 @@ with recent:
     st.markdown("**Recent CSM touchpoints**")
     st.dataframe(d["touchpoints"], hide_index=True)
 with update:
-    update_block(db, account_id, d)
+    update_block(who, account_id, row["owner"], history)

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from portal import data
+from portal import auth, data
 from portal.model_views import backtest_block, manage_block, runs_block
 
+who = auth.require("view_models", "open the Models page")
 st.title("Models")
 db = data.db_path()
 tab_back, tab_runs, tab_manage = st.tabs(["Would it have warned us?", "Runs side by side", "Retrain & promote"])
@@ -18,4 +19,4 @@ with tab_back:
 with tab_runs:
     runs_block()
 with tab_manage:
-    manage_block(db)
+    manage_block(db, who)

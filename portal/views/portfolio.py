@@ -5,7 +5,7 @@ import altair as alt
 import streamlit as st
 
 from portal import components as ui
-from portal import data, queries, state
+from portal import access, auth, data, queries, safe, state
 from portal.filters import sidebar_filters
 from portal.portfolio_views import by_owner, disagreements, freshness_panel, kpis, renewals
 from portal.settings import load_settings
@@ -18,14 +18,18 @@ if (missing := data.readiness(db, stamp)) is not None:
     ui.stop_with(*missing)
 dates = data.score_dates(db, stamp)
 then = queries.comparison_date(dates, s.compare_days)
-now = data.portfolio(db, stamp, dates[-1])
-before = data.portfolio(db, stamp, then) if then is not None else None
+who = auth.who()
+app = data.app_stamp()
+now = access.visible(data.portfolio(db, stamp, dates[-1], app), who)
+before = access.visible(data.portfolio(db, stamp, then, app), who) if then is not None else None
 
+if now.empty:
+    ui.stop_with("No scored account is in your book yet." if not access.sees_all(who) else "No account is scored.")
 owners, segments, tiers = sidebar_filters(now)
 view = queries.apply_filters(now, owners, segments, tiers)
 prev = queries.apply_filters(before, owners, segments, tiers) if before is not None else None
 renewal_days = s.renewal_windows[0]
-st.caption(f"Scores as of {ui.day(dates[-1])} by model version {now['model_version'].iat[0]}"
+st.caption(f"Scores as of {ui.day(dates[-1])} by model version {safe.md(now['model_version'].iat[0])}"
            + (f"; changes are vs {ui.day(then)}" if then is not None else "; no earlier snapshot to compare with"))
 freshness_panel(data.freshness(db, stamp), view, s)
 kpis(queries.key_figures(view, prev, renewal_days), queries.tier_counts(view, ui.RISK_ORDER), renewal_days)
@@ -37,11 +41,11 @@ with tab_risk:
     st.markdown("**Highest ARR at risk** — open an account to see why it is flagged")
     cols = st.columns(2)
     for i, r in enumerate(ranked.head(s.top_links).itertuples()):
-        cols[i % 2].page_link("views/account.py", label=f"{r.name} · {ui.usd(r.arr_at_risk)} at risk · {r.risk_tier}",
+        cols[i % 2].page_link("views/account.py", label=f"{safe.md(r.name)} · {ui.usd(r.arr_at_risk)} at risk · {r.risk_tier}",
                               query_params={state.ACCOUNT_PARAM: r.account_id})
     shown = ranked[["name", "owner", "segment", "arr", "renewal_date", "risk_tier", "churn_probability",
                     "health_score", "top_driver", "status_note", "account_id"]]
-    st.dataframe(ui.as_money(ui.as_percent(shown, "churn_probability"), "arr").assign(link="/?account=" + shown["account_id"]),
+    st.dataframe(ui.as_money(ui.as_percent(shown, "churn_probability"), "arr").assign(link=shown["account_id"].map(safe.account_link)),
                  hide_index=True, key="risk_table",
                  column_config={
                      "name": "Account", "owner": "Owner", "segment": "Segment",

@@ -1,12 +1,7 @@
 -- kind: query (run by the portal with $as_of bound; not materialised by the pipeline)
--- grain: one row per scored account at $as_of: risk, health, renewal, top driver, latest status note
--- reads: scores, accounts, health, features, drivers, status_notes
-with latest_notes as (
-    select account_id, note, edited_by, edited_at,
-           row_number() over (partition by account_id order by edited_at desc) as recency
-    from status_notes
-),
-top_drivers as (
+-- grain: one row per scored account at $as_of: risk, health, renewal, top driver
+-- reads: scores, accounts, health, features, drivers
+with top_drivers as (
     select account_id, as_of, sentence
     from drivers
     where direction = 'raises' and rank = 1
@@ -21,13 +16,11 @@ select s.account_id,
        h.coverage, h.missing_traits, h.stale_traits,
        f.days_to_renewal,
        s.as_of + cast(f.days_to_renewal as integer) as renewal_date,
-       d.sentence as top_driver,
-       n.note as status_note, n.edited_by as note_by, n.edited_at as note_at
+       d.sentence as top_driver
 from scores as s
 left join accounts as a on a.account_id = s.account_id
 left join health as h on h.account_id = s.account_id and h.as_of = s.as_of
 left join features as f on f.account_id = s.account_id and f.as_of = s.as_of
 left join top_drivers as d on d.account_id = s.account_id and d.as_of = s.as_of
-left join latest_notes as n on n.account_id = s.account_id and n.recency = 1
 where s.as_of = $as_of
 order by s.churn_probability desc
