@@ -1,4 +1,5 @@
-"""Portal tests run the real app against a scored copy of the small sample."""
+"""Portal tests run the real app against a scored copy of the small sample, each with its own
+warehouse and operational store, signed in (demo mode) as the role the test names."""
 from __future__ import annotations
 
 import shutil
@@ -6,6 +7,8 @@ from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
+
+from portal import state
 
 APP = str(Path(__file__).resolve().parents[2] / "portal" / "app.py")
 
@@ -16,13 +19,19 @@ def portal_db(scored_db, tmp_path, monkeypatch) -> Path:
     db = tmp_path / "portal.duckdb"
     shutil.copy(scored_db, db)
     monkeypatch.setenv("RADAR_DB", str(db))
+    monkeypatch.setenv("RADAR_APP_DB", f"sqlite:///{tmp_path / 'app.db'}")
+    monkeypatch.delenv("RADAR_AUTH", raising=False)
     return db
 
 
-def open_page(page: str | None = None, **query) -> AppTest:
-    """Run the app as a new session would, optionally on another page. Caches are never cleared:
-    each test has its own warehouse path, and a changed warehouse must show by itself."""
+def open_page(page: str | None = None, role: str = "leader", owner: str | None = None, **query) -> AppTest:
+    """Run the app as a new session would, signed in as `role` (a SAM with `owner`'s book),
+    optionally on another page. Caches are never cleared: each test has its own warehouse path,
+    and a changed warehouse must show by itself."""
     at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state[state.DEMO_ROLE] = role
+    if owner is not None:
+        at.session_state[state.DEMO_OWNER] = owner
     for k, v in query.items():
         at.query_params[k] = v
     at.run()
@@ -30,3 +39,8 @@ def open_page(page: str | None = None, **query) -> AppTest:
         at.switch_page(page)
         at.run()
     return at
+
+
+def texts(at, *kinds: str) -> str:
+    """Every message of the given kinds (warning, error, info, caption, markdown...) as one string."""
+    return " ".join(e.value for kind in kinds for e in getattr(at, kind))

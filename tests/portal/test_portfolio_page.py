@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from features.catalog import money
 from features.warehouse import connect
-from tests.portal.conftest import open_page
+from tests.portal.conftest import open_page, texts
 
 
 def metric(at, label):
@@ -56,9 +56,10 @@ def test_freshness_and_coverage_are_visible(portal_db):
 
 def test_an_empty_warehouse_gets_a_message_and_the_fix(tmp_path, monkeypatch):
     monkeypatch.setenv("RADAR_DB", str(tmp_path / "nothing.duckdb"))
+    monkeypatch.setenv("RADAR_APP_DB", f"sqlite:///{tmp_path / 'app.db'}")
     at = open_page()
     assert not at.exception
-    assert "No warehouse" in at.warning[0].value and "radar demo" in at.code[0].value
+    assert "No warehouse" in texts(at, "warning") and "radar demo" in at.code[0].value
 
 
 def test_the_portfolio_starts_without_heavy_imports(portal_db):

@@ -1,0 +1,150 @@
+"""The portal as a team uses it: real processes side by side.
+
+The portal runs behind nginx (HTTP sign-in, the user passed on as a trusted header); the nightly
+refresh (`radar ingest` -> `features` -> `health` -> `score`) runs twice while a leader and a SAM
+load pages in headless Chromium, and the SAM saves a trait during the refresh.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from features.catalog import money
+from tests.support import servers
+
+CHROMIUM = "/usr/bin/chromium"
+pytestmark = pytest.mark.browser
+LEADER, SAM = "lee@example.com", "sam@example.com"
+REFRESH = ("ingest", "features", "health", "score")
+
+
+def owners(db: Path) -> tuple[str, str, str]:
+    """A SAM's owner name, one of their scored accounts, and an account of another owner."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        rows = con.execute("""select a.owner, s.account_id from scores s join accounts a using (account_id)
+                              where s.as_of = (select max(as_of) from scores) order by s.churn_probability desc""").fetchall()
+    owner = rows[0][0]
+    return owner, rows[0][1], next(a for o, a in rows if o != owner)
+
+
+def total_arr(db: Path) -> float:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute("select sum(arr) from scores where as_of = (select max(as_of) from scores)").fetchall()[0][0]
+
+
+def run_refresh(src: Path, db: Path, env: dict, results: list, log: Path) -> None:
+    """The nightly refresh, as cron would run it: one `radar` process per step."""
+    for step in REFRESH:
+        args = {"ingest": ["ingest", str(src)], "score": ["score", "--all-dates"]}.get(step, [step])
+        with open(log, "a") as out:
+            rc = subprocess.call([sys.executable, "-m", "radar", *args, "--db", str(db)],
+                                 env=os.environ | env, stdout=out, stderr=subprocess.STDOUT)
+        results.append((step, rc))
+
+
+def page_problems(page) -> list[str]:
+    found = []
+    if page.locator("[data-testid='stException']").count():
+        found.append(page.locator("[data-testid='stException']").first.inner_text()[:300])
+    body = page.locator("body").inner_text()
+    for bad in ("Traceback", "Conflicting lock", "does not exist!", "different configuration"):
+        if bad in body:
+            found.append(bad)
+    return found
+
+
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (apt-get install chromium)")
+@pytest.mark.skipif(not servers.nginx_available(), reason="nginx is not installed (apt-get install nginx-light)")
+def test_a_team_uses_the_portal_through_two_nightly_refreshes(scored_db, sample_source, mlflow_store, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    db = tmp_path / "team.duckdb"
+    shutil.copy(scored_db, db)
+    src = tmp_path / "src"
+    shutil.copytree(sample_source, src)
+    owner, mine, other = owners(db)
+    roles = tmp_path / "roles.toml"
+    roles.write_text(f'[users."{LEADER}"]\nrole = "leader"\n\n[users."{SAM}"]\nrole = "sam"\nowner = "{owner}"\n')
+    env = {"RADAR_AUTH": "header", "RADAR_ROLES": str(roles), "RADAR_APP_DB": f"sqlite:///{tmp_path / 'app.db'}",
+           "RADAR_DB": str(db), "MLFLOW_TRACKING_URI": os.environ["MLFLOW_TRACKING_URI"]}
+    # the second night's export: every contract's ARR doubled, so new figures must show
+    contracts = pd.read_parquet(src / "contracts.parquet")
+
+    problems, results, jobs_log = [], [], tmp_path / "jobs.log"
+    with servers.portal(db, env, tmp_path / "portal.log") as upstream, \
+            servers.signing_proxy(upstream, {LEADER: "pw-lee", SAM: "pw-sam"}, tmp_path / "nginx") as url, \
+            sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        lead = browser.new_context(http_credentials={"username": LEADER, "password": "pw-lee"},
+                                   viewport={"width": 1440, "height": 1200}).new_page()
+        sam = browser.new_context(http_credentials={"username": SAM, "password": "pw-sam"},
+                                  viewport={"width": 1440, "height": 1200}).new_page()
+        lead.goto(url)
+        lead.get_by_text("Highest ARR at risk").wait_for(timeout=60_000)
+        assert lead.get_by_text(f"Signed in as {LEADER}").count() or LEADER in lead.locator("body").inner_text()
+
+        for night in (1, 2):
+            if night == 2:
+                contracts.assign(arr=contracts["arr"] * 2).to_parquet(src / "contracts.parquet", index=False)
+            refresh = threading.Thread(target=run_refresh, args=(src, db, env, results, jobs_log))
+            refresh.start()
+            if night == 1:  # the SAM saves a trait while the ingest runs
+                sam.goto(f"{url}/account?account={mine}")
+                sam.get_by_text("Update traits").click(timeout=60_000)
+                sam.get_by_label("CSM pulse").first.click() if sam.get_by_label("CSM pulse").count() else None
+                sam.locator("[data-testid='stSelectbox']").filter(has_text="pulse").first.click()
+                sam.get_by_role("option", name="poor").click()
+                sam.get_by_role("button", name="Save").click()
+                sam.get_by_text("Saved at").wait_for(timeout=60_000)
+            while refresh.is_alive():  # both people keep working while the refresh runs
+                for page, path in ((lead, "/"), (sam, f"/account?account={mine}"), (lead, f"/account?account={other}")):
+                    page.goto(url + path)
+                    page.wait_for_load_state("networkidle")
+                    time.sleep(0.5)
+                    problems += page_problems(page)
+            refresh.join()
+
+        assert [rc for _, rc in results] == [0] * 8, (results, jobs_log.read_text()[-3000:])
+        lead.goto(url)
+        lead.get_by_text("Highest ARR at risk").wait_for(timeout=60_000)
+        arr_metric = lead.locator("[data-testid='stMetric']").filter(has_text="ARR").first.inner_text()
+        assert money(total_arr(db)) in arr_metric, arr_metric  # the new figures, without a restart
+        sam.goto(f"{url}/account?account={other}")
+        sam.get_by_text("another owner's book").wait_for(timeout=60_000)
+        sam.goto(f"{url}/account?account={mine}")
+        sam.get_by_text("Update traits").click(timeout=60_000)
+        sam.get_by_text("History").wait_for(timeout=30_000)
+        sam.screenshot(path=str(tmp_path / "sam_account.png"), full_page=True)
+        browser.close()
+
+    assert problems == []
+    from features import appstore
+    saved = appstore.edits(appstore.engine(env["RADAR_APP_DB"]))
+    assert saved[["account_id", "trait", "value", "edited_by"]].values.tolist() == [[mine, "pulse", "poor", SAM]]
+    with duckdb.connect(str(db), read_only=True) as con:  # the refresh after the save used it
+        pulse = con.execute("select trait_pulse_score from health where account_id = ? "
+                            "and as_of = (select max(as_of) from health)", [mine]).fetchall()[0][0]
+    assert pulse == 0
+
+
+def test_two_ingests_at_once_lose_nothing(sample_source, tmp_path):
+    db = tmp_path / "w.duckdb"
+    env = os.environ | {"RADAR_APP_DB": f"sqlite:///{tmp_path / 'app.db'}"}
+    procs = [subprocess.Popen([sys.executable, "-m", "radar", "ingest", str(sample_source), "--db", str(db)],
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for _ in range(2)]
+    outs = [p.communicate(timeout=300)[0] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outs
+    assert any("waiting for `radar ingest`" in o for o in outs)  # the second waited its turn
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("select count(*) from ingest_runs").fetchall()[0][0] == 2
+    assert not list(tmp_path.glob("*.building*"))
