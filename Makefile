@@ -18,11 +18,13 @@ demo: install
 test: install
 	@command -v chromium >/dev/null 2>&1 || apt-get install -y chromium >/dev/null 2>&1 \
 	  || (apt-get update >/dev/null 2>&1 && apt-get install -y chromium >/dev/null 2>&1) \
-	  || echo "note: could not install Debian's chromium; the browser test will be skipped"
+	  || echo "note: could not install Debian's chromium; the browser tests will be skipped"
+	@command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || apt-get install -y nginx-light >/dev/null 2>&1 \
+	  || echo "note: could not install nginx; the sign-in proxy test will be skipped"
 	$(BIN)/python -m pytest -q
 
 bench: install
 	$(BIN)/python -m tests.benchmarks.run
 
 clean:
-	rm -rf data/*.duckdb data/sample mlruns/mlflow.db mlruns/[0-9]*
+	rm -rf data/*.duckdb data/*.duckdb.* data/app.db* data/sample mlruns/mlflow.db mlruns/[0-9]* mlruns/artifacts

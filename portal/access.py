@@ -105,3 +105,21 @@ def check_account(who: Identity, account_owner: str | None) -> None:
 def may_edit(who: Identity, account_owner: str | None) -> bool:
     """Editing traits and notes: a right of the role, and for a SAM only on their own accounts."""
     return can(who, "edit_traits") and (sees_all(who) or account_owner == who.owner)
+
+
+LOOPBACK = {"localhost", "127.0.0.1", "::1", ""}
+
+
+def auth_mode() -> str:
+    """$RADAR_AUTH: "oidc", "header", or "demo" when unset."""
+    return (os.environ.get("RADAR_AUTH") or "demo").strip().lower()
+
+
+def refusal_to_serve(address: str | None, auth_mode: str) -> str | None:
+    """Why the portal must not serve on this address with this sign-in, or None."""
+    if auth_mode not in ("demo", "oidc", "header"):
+        return f"RADAR_AUTH={auth_mode!r} is not a sign-in method; use oidc, header, or leave it unset for the demo"
+    if auth_mode == "demo" and (address or "").strip() not in LOOPBACK:
+        return (f"the portal is bound to {address} with no sign-in configured; set RADAR_AUTH=oidc or "
+                f"RADAR_AUTH=header (see the README), or serve on localhost")
+    return None

@@ -15,27 +15,14 @@ from portal import access, state
 from portal.access import AccessDenied, Identity
 from portal.settings import CONFIG
 
-LOOPBACK = {"localhost", "127.0.0.1", "::1", ""}
-
-
-def mode() -> str:
-    return (os.environ.get("RADAR_AUTH") or "demo").strip().lower()
+mode = access.auth_mode
+refusal_to_serve = access.refusal_to_serve
 
 
 def header_name() -> str:
     with open(CONFIG, "rb") as f:
         default = tomllib.load(f)["auth"]["header"]
     return os.environ.get("RADAR_AUTH_HEADER") or default
-
-
-def refusal_to_serve(address: str | None, auth_mode: str) -> str | None:
-    """Why the portal must not serve on this address with this sign-in, or None."""
-    if auth_mode not in ("demo", "oidc", "header"):
-        return f"RADAR_AUTH={auth_mode!r} is not a sign-in method; use oidc, header, or leave it unset for the demo"
-    if auth_mode == "demo" and (address or "").strip() not in LOOPBACK:
-        return (f"the portal is bound to {address} with no sign-in configured; set RADAR_AUTH=oidc or "
-                f"RADAR_AUTH=header (see the README), or serve on localhost")
-    return None
 
 
 def _demo(owners: list[str]) -> Identity:

@@ -66,7 +66,7 @@ def cmd_promote(a) -> int:
 
 def cmd_portal(a) -> int:
     from portal.launch import launch
-    return launch(Path(a.db), a.port, headless=not a.open)
+    return launch(Path(a.db), a.port, headless=not a.open, address=a.address)
 
 
 def cmd_demo(a) -> int:
@@ -161,7 +161,9 @@ def parser() -> argparse.ArgumentParser:
 
     s = _command(sub, "portal", "start the Streamlit portal on localhost", cmd_portal)
     s.add_argument("--db", **db)
-    s.add_argument("--port", type=int, default=8501, help="port on localhost")
+    s.add_argument("--port", type=int, default=8501, help="port to serve on")
+    s.add_argument("--address", default="localhost",
+                   help="address to bind; anything but localhost needs sign-in (RADAR_AUTH=oidc or header)")
     s.add_argument("--open", action="store_true", help="also open a browser window")
 
     s = _command(sub, "demo", "sample -> ingest -> features -> health -> train -> score -> portal", cmd_demo)
