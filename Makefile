@@ -25,6 +25,7 @@ test: install
 
 bench: install
 	$(BIN)/python -m tests.benchmarks.run
+	$(BIN)/python -m tests.benchmarks.portal_under_refresh
 
 clean:
 	rm -rf data/*.duckdb data/*.duckdb.* data/app.db* data/sample mlruns/mlflow.db mlruns/[0-9]* mlruns/artifacts
