@@ -22,6 +22,6 @@ def churn_data(n: int = 600, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
 def fast_model(**changes) -> ChurnModel:
     """A ChurnModel with the configured settings, shrunk to grow in well under a second."""
     s = load_settings()
-    lgb = replace(s.lightgbm, num_boost_round=60, early_stopping_rounds=10, min_data_in_leaf=10,
-                  num_threads=1, **changes)
+    lgb = replace(s.lightgbm, **{"num_boost_round": 60, "early_stopping_rounds": 10, "min_data_in_leaf": 10,
+                                 "num_threads": 1, **changes})
     return ChurnModel(lightgbm=lgb, seed=s.seed, min_positives_isotonic=s.min_positives_isotonic)
