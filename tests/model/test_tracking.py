@@ -75,9 +75,10 @@ def test_an_empty_store_has_no_champion_and_no_versions(own_store):
         tracking.load()
 
 
-def test_a_model_without_a_champion_alias_has_no_champion(two_versions):
+def test_a_model_without_a_champion_alias_has_no_champion(two_versions, own_store):
     from mlflow import MlflowClient
-    MlflowClient().delete_registered_model_alias("account-radar-churn", "champion")
+    uri = f"sqlite:///{own_store / 'mlflow.db'}"
+    MlflowClient(tracking_uri=uri, registry_uri=uri).delete_registered_model_alias("account-radar-churn", "champion")
     assert tracking.champion_version() is None
 
 

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 from mlflow import MlflowClient
 
+from features import paths
 from features.warehouse import connect
 from model import dataset, tracking
 from model.score import main as score
@@ -18,13 +19,19 @@ METRICS = ["eval_roc_auc", "eval_pr_auc", "eval_brier", "eval_log_loss", "eval_l
            "eval_valid_roc_auc", "eval_test_base_rate"]
 
 
+def store() -> MlflowClient:
+    """A client on the store MLFLOW_TRACKING_URI names now (mlflow's global URI may be another test's)."""
+    uri = paths.tracking_uri()
+    return MlflowClient(tracking_uri=uri, registry_uri=uri)
+
+
 def run_of(version):
-    client = MlflowClient()
+    client = store()
     return client.get_run(client.get_model_version(NAME, version).run_id)
 
 
 def test_first_training_run_is_logged_and_registered_as_champion(trained):
-    client = MlflowClient()
+    client = store()
     assert [r["version"] for r in trained["runs"]] == ["1", "2"]
     assert str(client.get_model_version_by_alias(NAME, "champion").version) == "1"
     run = run_of("1")
@@ -42,7 +49,7 @@ def test_model_beats_both_baselines_on_the_sample(trained):
 
 
 def test_same_seed_same_metrics_and_later_versions_are_challengers(trained):
-    client = MlflowClient()
+    client = store()
     assert str(client.get_model_version_by_alias(NAME, "challenger").version) == "2"
     assert run_of("2").data.metrics == run_of("1").data.metrics
 
