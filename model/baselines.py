@@ -9,16 +9,17 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 
-def health_risk(health_score: pd.Series) -> np.ndarray:
-    """The health score as a churn ranking: 100 - score (unknown scores rank in the middle)."""
-    return (100 - health_score.astype(float)).fillna(50).to_numpy()
+def health_risk(health_score: pd.Series, unknown_score: float) -> np.ndarray:
+    """The health score (0-100, higher is healthier) as a churn ranking: 100 - score. An account
+    without a score counts as `unknown_score` (model/config.toml [baselines]: the middle)."""
+    return (100 - health_score.astype(float).fillna(unknown_score)).to_numpy()
 
 
 def signed_log(x):
     return np.sign(x) * np.log1p(np.abs(x))
 
 
-def logistic_regression(seed: int = 42):
+def logistic_regression(seed: int | None = None):
     """Median-imputed (with missing flags), log-compressed, standardised, L2 logistic regression."""
     return make_pipeline(SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True),
                          FunctionTransformer(signed_log), StandardScaler(),

@@ -1,4 +1,7 @@
-"""Evaluation figures (matplotlib, off-screen): ROC, PR, calibration, lift, importance, SHAP summary."""
+"""Evaluation figures (matplotlib, off-screen): ROC, PR, calibration, lift, importance, SHAP summary.
+
+Each function draws on a figure of its own and returns it; `close` releases them once logged.
+"""
 from __future__ import annotations
 
 import matplotlib
@@ -80,9 +83,14 @@ def importance(labels: list[str], gain: np.ndarray, top: int = 20):
 
 def shap_summary(phi: np.ndarray, X, labels: list[str]):
     import shap  # heavy: only at training time
+    fig = plt.figure(dpi=100)  # summary_plot draws on the current figure: make it this one
     shap.summary_plot(phi, X.to_numpy(dtype=float), feature_names=labels, show=False, max_display=15,
                       plot_size=(9, 6))
-    fig = plt.gcf()
     fig.suptitle("SHAP values on the test months (log-odds)")
     fig.tight_layout()
     return fig
+
+
+def close(figures: dict) -> None:
+    for fig in figures.values():
+        plt.close(fig)

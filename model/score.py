@@ -16,6 +16,7 @@ SCORE_COLUMNS = ["account_id", "as_of", "churn_probability", "risk_tier", "model
 
 
 def risk_tier(p: np.ndarray, s: ModelSettings) -> np.ndarray:
+    """high at or above s.high_risk, medium at or above s.medium_risk, else low."""
     return np.select([p >= s.high_risk, p >= s.medium_risk], ["high", "medium"], "low")
 
 
@@ -44,6 +45,16 @@ def explain_frame(model, snaps: pd.DataFrame, prob: np.ndarray, previous: pd.Dat
 
 def main(db: Path, as_of: dt.date | None = None, version: str | None = None, out: Path | None = None,
          progress=print, all_dates: bool = False) -> int:
+    """`radar score`: exit status 0 once the scores and drivers are written."""
+    run(db, as_of, version, out, progress, all_dates)
+    return 0
+
+
+def run(db: Path, as_of: dt.date | None = None, version: str | None = None, out: Path | None = None,
+        progress=print, all_dates: bool = False) -> dict:
+    """Score the accounts at `as_of` (default: the latest snapshot) with `version` (default:
+    @champion); write scores and drivers (and every earlier date's scores with `all_dates`).
+    Returns version, as_of, accounts, tiers ({high, medium, low: count}), arr_at_risk and arr."""
     t0 = time.perf_counter()
     s = load_settings()
     from model import tracking
@@ -74,9 +85,12 @@ def main(db: Path, as_of: dt.date | None = None, version: str | None = None, out
         upsert_dates(con, "scores", pd.concat([*history, scores], ignore_index=True))
         upsert_dates(con, "drivers", drivers)
     write_parquet(scores, out)
-    tiers = scores["risk_tier"].value_counts().to_dict()
-    progress(f"  scored {len(scores):,} accounts at {target} with version {version}: "
-             + ", ".join(f"{k} {tiers.get(k, 0)}" for k in ("high", "medium", "low"))
-             + f"; ARR at risk {scores['arr_at_risk'].sum():,.0f} of {scores['arr'].sum():,.0f} "
+    counts = scores["risk_tier"].value_counts()
+    summary = {"version": version, "as_of": target, "accounts": len(scores),
+               "tiers": {k: int(counts.get(k, 0)) for k in ("high", "medium", "low")},
+               "arr_at_risk": float(scores["arr_at_risk"].sum()), "arr": float(scores["arr"].sum())}
+    progress(f"  scored {summary['accounts']:,} accounts at {target} with version {version}: "
+             + ", ".join(f"{k} {v}" for k, v in summary["tiers"].items())
+             + f"; ARR at risk {summary['arr_at_risk']:,.0f} of {summary['arr']:,.0f} "
              f"[load {t_load:.1f}s, total {time.perf_counter() - t0:.1f}s]")
-    return 0
+    return summary

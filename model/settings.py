@@ -1,42 +1,97 @@
-"""Typed model settings from model/config.toml."""
+"""Typed model settings, read from model/config.toml (each value is declared there once).
+
+Importing this module reads nothing; `load_settings()` does.
+"""
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field, replace
+import typing
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
 CONFIG = Path(__file__).with_name("config.toml")
 
 
 @dataclass(frozen=True)
+class LightGBMSettings:
+    """LightGBM's own parameters, then how the booster is grown around them."""
+    objective: str
+    learning_rate: float
+    num_leaves: int
+    max_depth: int
+    min_data_in_leaf: int
+    feature_fraction: float
+    bagging_fraction: float
+    bagging_freq: int
+    lambda_l2: float
+    max_bin: int
+    num_threads: int
+    num_boost_round: int
+    early_stopping_rounds: int
+    max_pos_weight: float
+    holdout_fraction: float
+
+    PROCEDURE: typing.ClassVar[tuple[str, ...]] = (
+        "num_boost_round", "early_stopping_rounds", "max_pos_weight", "holdout_fraction")
+
+    def booster_params(self) -> dict:
+        """The parameters lightgbm.train takes in its params dict."""
+        return {k: v for k, v in asdict(self).items() if k not in self.PROCEDURE}
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, raw: dict) -> "LightGBMSettings":
+        return _typed(cls, raw, "lightgbm")
+
+
+@dataclass(frozen=True)
 class ModelSettings:
     registered_model: str
     experiment: str
+    seed: int
     horizon_days: int
     grace_days: int
     test_months: int
     valid_months: int
-    lightgbm: dict = field(default_factory=dict)
-    high_risk: float = 0.15
-    medium_risk: float = 0.05
-    drivers_each_way: int = 5
-    min_points: float = 0.05
-    lookback_days: int = 90
-    seed: int = 42
-    refit_latest: bool = True
+    refit_latest: bool
+    lightgbm: LightGBMSettings
+    min_positives_isotonic: int
+    high_risk: float
+    medium_risk: float
+    unknown_health_score: float
+    drivers_each_way: int
+    min_points: float
+    lookback_days: int
+
+    def __post_init__(self):
+        if not 0 < self.medium_risk < self.high_risk < 1:
+            raise ValueError(f"risk tiers need 0 < medium < high < 1, got medium {self.medium_risk}, high {self.high_risk}")
 
     def with_(self, **changes) -> "ModelSettings":
+        """A copy with `changes`; a change of None keeps the configured value (CLI defaults are None)."""
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+def _typed(cls, raw: dict, section: str):
+    """`cls(**raw)` with each value cast to its declared type; unknown or missing keys name the section."""
+    hints = typing.get_type_hints(cls)
+    names = [f.name for f in fields(cls)]
+    unknown, missing = set(raw) - set(names), set(names) - set(raw)
+    if unknown or missing:
+        raise ValueError(f"model/config.toml [{section}]: unknown {sorted(unknown)}, missing {sorted(missing)}")
+    cast = {int: int, float: float, str: str, bool: bool}
+    return cls(**{n: cast.get(hints[n], lambda v: v)(raw[n]) for n in names})
 
 
 def load_settings(path: Path | None = None) -> ModelSettings:
     with open(path or CONFIG, "rb") as f:
         raw = tomllib.load(f)
-    return ModelSettings(
-        registered_model=raw["registered_model"], experiment=raw["experiment"],
-        horizon_days=raw["labels"]["horizon_days"], grace_days=raw["labels"]["grace_days"],
-        test_months=raw["split"]["test_months"], valid_months=raw["split"]["valid_months"],
-        lightgbm=dict(raw["lightgbm"]), high_risk=raw["risk_tiers"]["high"],
-        medium_risk=raw["risk_tiers"]["medium"], drivers_each_way=raw["explain"]["drivers_each_way"],
-        lookback_days=raw["explain"]["lookback_days"], min_points=raw["explain"].get("min_points", 0.05), refit_latest=raw["split"].get("refit_latest", True),
-    )
+    return _typed(ModelSettings, {
+        "registered_model": raw["registered_model"], "experiment": raw["experiment"], "seed": raw["seed"],
+        **raw["labels"], **raw["split"], "lightgbm": LightGBMSettings.from_dict(raw["lightgbm"]),
+        "min_positives_isotonic": raw["calibration"]["min_positives_isotonic"],
+        "high_risk": raw["risk_tiers"]["high"], "medium_risk": raw["risk_tiers"]["medium"],
+        "unknown_health_score": raw["baselines"]["unknown_health_score"], **raw["explain"],
+    }, "model")

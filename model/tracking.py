@@ -54,7 +54,8 @@ def experiment_id(name: str) -> str:
 def log_training_run(*, run_name: str, params: dict, metrics: dict, features: list[dict],
                      figures: dict, model: ChurnModel, train_frame: pd.DataFrame,
                      example: pd.DataFrame, tags: dict) -> dict:
-    """Log one training run and register its model. Returns run_id, version and the alias set."""
+    """Log one training run and register `model` (the artifact scoring will use). Returns run_id,
+    version and the alias set: @champion for the first version, @challenger after that."""
     mlflow = _mlflow()
     import lightgbm
     from mlflow.models import infer_signature
@@ -68,61 +69,82 @@ def log_training_run(*, run_name: str, params: dict, metrics: dict, features: li
         for name, fig in figures.items():
             mlflow.log_figure(fig, f"plots/{name}.png")
         with tempfile.TemporaryDirectory() as tmp:
-            cal = Path(tmp) / "calibration.json"
-            cal.write_text(json.dumps(model.calibration_.to_dict()))
-            feats = Path(tmp) / "features.json"
-            feats.write_text(json.dumps(features))
+            extra = {"calibration.json": model.calibration_.to_dict(), "features.json": features,
+                     "estimator.json": model.hyperparameters_}
+            for file, content in extra.items():
+                (Path(tmp) / file).write_text(json.dumps(content))
             info = mlflow.lightgbm.log_model(
                 model.booster_, name="model", registered_model_name=s.registered_model,
                 signature=infer_signature(example, model.predict_proba(example)[:, 1]),
-                extra_files=[str(cal), str(feats)],
+                extra_files=[str(Path(tmp) / file) for file in extra],
                 pip_requirements=[f"lightgbm=={lightgbm.__version__}"])
     version = str(info.registered_model_version)
     client = _client()
+    # an error reading the champion propagates: only a store that has none makes this one champion
     alias = CHALLENGER if _alias_version(client, s.registered_model, CHAMPION) else CHAMPION
     client.set_registered_model_alias(s.registered_model, alias, version)
     return {"run_id": run.info.run_id, "version": version, "alias": alias}
 
 
+def _missing(e: Exception) -> bool:
+    """True for MLflow's "does not exist" (local store or REST server); anything else is a real failure."""
+    from mlflow.exceptions import MlflowException
+    return isinstance(e, MlflowException) and e.error_code == "RESOURCE_DOES_NOT_EXIST"
+
+
 def _alias_version(client, name: str, alias: str) -> str | None:
+    """The version `alias` points at; None when the model or the alias does not exist. Read from the
+    registered model's alias map, because stores report a missing alias as an invalid parameter."""
     try:
-        return str(client.get_model_version_by_alias(name, alias).version)
-    except Exception:  # no such alias or no such model yet
-        return None
+        aliases = client.get_registered_model(name).aliases or {}
+    except Exception as e:
+        if _missing(e):
+            return None
+        raise
+    return str(aliases[alias]) if alias in aliases else None
 
 
 def champion_version() -> str | None:
+    """The @champion version; None when there is none. A store that cannot be read raises."""
     return _alias_version(_client(), load_settings().registered_model, CHAMPION)
 
 
-def promote(version: str) -> None:
-    """Move @champion to `version`; a challenger alias on it is dropped."""
-    client, name = _client(), load_settings().registered_model
+def _model_version(client, name: str, version: str):
+    if not str(version).isdigit():
+        raise LookupError(f"no version {version} of registered model {name}: versions are numbers")
     try:
-        client.get_model_version(name, str(version))
-    except Exception:
-        raise LookupError(f"no version {version} of registered model {name}; see `mlflow ui` or the Models page") from None
+        return client.get_model_version(name, str(version))
+    except Exception as e:
+        if _missing(e):
+            raise LookupError(f"no version {version} of registered model {name}; "
+                              "see `mlflow ui` or the Models page") from None
+        raise
+
+
+def promote(version: str) -> None:
+    """Move @champion to `version`; a challenger alias on it is dropped. LookupError if no such version."""
+    client, name = _client(), load_settings().registered_model
+    _model_version(client, name, version)
     if _alias_version(client, name, CHALLENGER) == str(version):
         client.delete_registered_model_alias(name, CHALLENGER)
     client.set_registered_model_alias(name, CHAMPION, str(version))
 
 
 def load(version: str | None = None) -> tuple[ChurnModel, str, str]:
-    """The champion (or a given version): (model, version, run_id)."""
+    """The champion (or a given version): (model, version, run_id). LookupError if there is none."""
     mlflow = _mlflow()
     client, name = _client(), load_settings().registered_model
     if version is None:
         version = _alias_version(client, name, CHAMPION)
         if version is None:
             raise LookupError(f"no @{CHAMPION} model registered as {name}; run `radar train` first")
-    try:
-        mv = client.get_model_version(name, str(version))
-    except Exception:
-        raise LookupError(f"no version {version} of registered model {name}") from None
+    mv = _model_version(client, name, version)
     local = Path(mlflow.artifacts.download_artifacts(artifact_uri=f"models:/{name}/{version}"))
     booster = mlflow.lightgbm.load_model(str(local))
     cal = json.loads(next(local.rglob("calibration.json")).read_text())
-    return ChurnModel.from_parts(booster, Calibration.from_dict(cal)), str(version), mv.run_id
+    saved = next(local.rglob("estimator.json"), None)  # absent in versions logged before it was recorded
+    hyper = json.loads(saved.read_text()) if saved else None
+    return ChurnModel.from_parts(booster, Calibration.from_dict(cal), hyper), str(version), mv.run_id
 
 
 def runs() -> pd.DataFrame:
@@ -135,19 +157,22 @@ def runs() -> pd.DataFrame:
 
 
 def versions() -> pd.DataFrame:
-    """Registered versions with their aliases and runs."""
+    """Registered versions with their aliases and runs, newest first (none: an empty frame)."""
     client, name = _client(), load_settings().registered_model
+    columns = ["version", "run_id", "aliases", "created"]
     try:
         rm = client.get_registered_model(name)
-    except Exception:
-        return pd.DataFrame(columns=["version", "run_id", "aliases", "created"])
+    except Exception as e:
+        if _missing(e):
+            return pd.DataFrame(columns=columns)
+        raise
     aliases = {}
     for alias, v in (rm.aliases or {}).items():
         aliases.setdefault(str(v), []).append(alias)
     rows = [{"version": str(v.version), "run_id": v.run_id, "aliases": ", ".join(aliases.get(str(v.version), [])),
              "created": pd.to_datetime(v.creation_timestamp, unit="ms")}
             for v in client.search_model_versions(f"name = '{name}'")]
-    return pd.DataFrame(rows).sort_values("version", key=lambda s: s.astype(int), ascending=False)
+    return pd.DataFrame(rows, columns=columns).sort_values("version", key=lambda s: s.astype(int), ascending=False)
 
 
 def artifact(run_id: str, path: str) -> Path:

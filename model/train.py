@@ -33,9 +33,9 @@ def fit_and_evaluate(con, settings: ModelSettings, cutoff: dt.date) -> dict:
     for part, idx in (("train", tr), ("valid", va), ("test", te)):
         if y[data.index.get_indexer(idx)].sum() == 0:
             raise ValueError(f"no churn in the {part} months {split.dates[part]}; need more history or a longer horizon")
-    model = new_model(settings).fit(X.loc[tr], y[tr], X.loc[va], y[va])
+    model = ChurnModel.from_settings(settings).fit(X.loc[tr], y[tr], X.loc[va], y[va])
     p_test = model.predict_proba(X.loc[te])[:, 1]
-    health_test = baselines.health_risk(data.loc[te, "health_score"])
+    health_test = baselines.health_risk(data.loc[te, "health_score"], settings.unknown_health_score)
     logreg = baselines.logistic_regression(settings.seed).fit(X.loc[tr], y[tr])
     p_logreg = logreg.predict_proba(X.loc[te])[:, 1]
     metrics = probability_metrics(y[te], p_test, arr[te])
@@ -53,20 +53,12 @@ def fit_and_evaluate(con, settings: ModelSettings, cutoff: dt.date) -> dict:
     if settings.refit_latest:  # the same procedure one window later: what scores today's accounts
         as_of = pd.to_datetime(data["as_of"])
         refit_train = data.index[as_of <= pd.Timestamp(split.dates["test"][0]) - pd.Timedelta(days=settings.horizon_days)]
-        final = new_model(settings).fit(X.loc[refit_train], y[refit_train], X.loc[te], y[te])
+        final = ChurnModel.from_settings(settings).fit(X.loc[refit_train], y[refit_train], X.loc[te], y[te])
         refit = {"refit_train_to": str(as_of.loc[refit_train].max().date()), "refit_rows": len(refit_train),
                  "refit_best_iteration": final.best_iteration_, "refit_calibration": final.calibration_.kind}
     return {"model": model, "final": final, "refit": refit, "metrics": metrics, "data": data, "X": X, "y": y,
             "split": split, "names": names, "catalog": cat,
             "scores": {"model": p_test, "health score": health_test, "logistic regression": p_logreg}}
-
-
-def new_model(settings: ModelSettings) -> ChurnModel:
-    lgb = dict(settings.lightgbm)
-    return ChurnModel(params={k: v for k, v in lgb.items() if k not in
-                              ("num_boost_round", "early_stopping_rounds", "max_pos_weight")},
-                      num_boost_round=lgb["num_boost_round"], early_stopping_rounds=lgb["early_stopping_rounds"],
-                      max_pos_weight=lgb["max_pos_weight"], seed=settings.seed)
 
 
 def figures(r: dict) -> dict:
@@ -83,6 +75,24 @@ def figures(r: dict) -> dict:
         "importance": plots.importance(labels_, model.booster_.feature_importance("gain")),
         "shap_summary": plots.shap_summary(phi, X.loc[te], labels_),
     }
+
+
+def eval_metrics(metrics: dict) -> dict:
+    """What a run logs: every finite evaluation metric, prefixed `eval_` because it describes the
+    evaluated model (tested on held-out months), which is not the registered refit."""
+    return {f"eval_{k}": v for k, v in metrics.items() if np.isfinite(v)}
+
+
+def note(split, refit: dict | None) -> str:
+    """The run's description in MLflow: which model the metrics describe and which one is registered."""
+    d = split.dates
+    text = (f"eval_* metrics describe the evaluated model: trained on {d['train'][0]}..{d['train'][1]}, "
+            f"early-stopped and calibrated on {d['valid'][0]}..{d['valid'][1]}, tested on "
+            f"{d['test'][0]}..{d['test'][1]}. ")
+    if refit:
+        return text + (f"The registered model is the same procedure refit on snapshots to {refit['refit_train_to']}, "
+                       "early-stopped and calibrated on the test months: it has no held-out metrics of its own.")
+    return text + "The registered model is that evaluated model."
 
 
 def main(db: Path, as_of: dt.date | None = None, horizon_days: int | None = None, seed: int | None = None,
@@ -112,23 +122,31 @@ def run(db: Path, as_of: dt.date | None = None, horizon_days: int | None = None,
     if "renewing_roc_auc" in m:
         progress(f"  renewing within {settings.horizon_days} days: model {m['renewing_roc_auc']:.3f} | "
                  f"health score {m['health_renewing_roc_auc']:.3f} | logistic regression {m['logreg_renewing_roc_auc']:.3f}")
-    from model import tracking
+    from model import plots, tracking
     train_rows = data.loc[split.train, ["account_id", "as_of", *r["names"], "churned"]]
     train_rows = train_rows.astype({n: float for n in [*r["names"], "churned"]})
-    params = {**{f"lgb_{k}": v for k, v in settings.lightgbm.items()}, "seed": settings.seed,
+    refit = r["refit"] or {"refit_train_to": "none (evaluated model registered)"}
+    params = {**{f"lgb_{k}": v for k, v in settings.lightgbm.to_dict().items()}, "seed": settings.seed,
+              "min_positives_isotonic": settings.min_positives_isotonic,
+              "unknown_health_score": settings.unknown_health_score,
               "horizon_days": settings.horizon_days, "grace_days": settings.grace_days, "cutoff": str(cutoff),
               "best_iteration": r["model"].best_iteration_, "calibration": r["model"].calibration_.kind,
               "n_features": len(r["names"]), "train_rows": len(split.train), "valid_rows": len(split.valid),
               "test_rows": len(split.test), **{f"{k}_from": v[0] for k, v in split.dates.items()},
               **{f"{k}_to": v[1] for k, v in split.dates.items()},
               "data_digest": str(pd.util.hash_pandas_object(train_rows, index=False).sum() % 10**12),
-              **(r["refit"] or {"refit_train_to": "none (evaluation model registered)"})}
+              "evaluated_model_trained_to": str(split.dates["train"][1]),
+              "registered_model": "refit" if r["refit"] else "evaluated", **refit}
     features = [{"name": n, "description": r["catalog"][n]["description"], "unit": r["catalog"][n]["unit"],
                  "direction": r["catalog"][n]["direction"]} for n in r["names"]]
-    out = tracking.log_training_run(
-        run_name=f"train-{cutoff}", params=params, metrics={k: v for k, v in m.items() if np.isfinite(v)},
-        features=features, figures=figures(r), model=r["final"], train_frame=train_rows,
-        example=r["X"].loc[split.test].head(5), tags={"db": str(db), "cutoff": str(cutoff)})
+    figs = figures(r)
+    try:
+        out = tracking.log_training_run(
+            run_name=f"train-{cutoff}", params=params, metrics=eval_metrics(m), features=features, figures=figs,
+            model=r["final"], train_frame=train_rows, example=r["X"].loc[split.test].head(5),
+            tags={"db": str(db), "cutoff": str(cutoff), "mlflow.note.content": note(split, r["refit"])})
+    finally:
+        plots.close(figs)
     if r["refit"]:
         progress(f"  registered model: the same procedure refit on {r['refit']['refit_rows']:,} snapshots to "
                  f"{r['refit']['refit_train_to']}, early-stopped and calibrated on the test months")

@@ -53,12 +53,26 @@ def sample_db(sample_source, tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def mlflow_store(tmp_path_factory):
-    """Point MLflow at a temporary SQLite store for the whole session."""
+def mlflow_store(tmp_path_factory, trained_store):
+    """The session's MLflow store, already holding the two versions `trained` describes.
+    Read it, never change it: a test that promotes, trains or breaks a store makes its own
+    (monkeypatch MLFLOW_TRACKING_URI to sqlite:///{tmp_path}/mlflow.db)."""
+    return trained_store["root"]
+
+
+@pytest.fixture(scope="session")
+def trained_store(sample_db, tmp_path_factory):
+    """A temporary SQLite store where the small sample was trained twice with the configured seed:
+    version 1 is @champion, version 2 @challenger. Built in one go, so no test depends on which
+    test ran first. MLFLOW_TRACKING_URI points at it for the session."""
+    from model.train import run as train
     root = tmp_path_factory.mktemp("mlruns")
     old = os.environ.get("MLFLOW_TRACKING_URI")
     os.environ["MLFLOW_TRACKING_URI"] = f"sqlite:///{root / 'mlflow.db'}"
-    yield root
+    lines: list[str] = []
+    runs = [train(sample_db, progress=lines.append) for _ in range(2)]
+    assert [r["alias"] for r in runs] == ["champion", "challenger"], runs
+    yield {"root": root, "runs": runs, "lines": lines}
     if old is None:
         os.environ.pop("MLFLOW_TRACKING_URI", None)
     else:
@@ -66,19 +80,23 @@ def mlflow_store(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def trained(sample_db, mlflow_store):
-    """Version 1 (the champion), trained on the small sample."""
-    from model.train import main as train
-    lines = []
-    assert train(sample_db, progress=lines.append) == 0
-    return lines
+def trained(trained_store) -> dict:
+    """The session store's two training runs: {"runs": [version 1, version 2], "lines": progress}."""
+    return trained_store
 
 
 @pytest.fixture(scope="session")
 def scored_db(sample_db, trained, tmp_path_factory) -> Path:
-    """A copy of the sample warehouse scored at every date by the champion."""
+    """A copy of the sample warehouse scored at every date by the champion (version 1)."""
     from model.score import main as score
     db = tmp_path_factory.mktemp("scored") / "scored.duckdb"
     shutil.copy(sample_db, db)
     assert score(db, progress=quiet, all_dates=True) == 0
     return db
+
+
+@pytest.fixture
+def own_store(tmp_path, monkeypatch) -> Path:
+    """An empty MLflow store for this test only."""
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
+    return tmp_path

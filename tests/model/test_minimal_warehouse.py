@@ -42,8 +42,7 @@ def minimal_db(sample_source, tmp_path_factory):
     return db
 
 
-def test_minimal_warehouse_trains_and_scores(minimal_db, mlflow_store, monkeypatch, tmp_path):
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
+def test_minimal_warehouse_trains_and_scores(minimal_db, own_store):
     lines = []
     assert train(minimal_db, progress=lines.append) == 0
     assert score(minimal_db, progress=lines.append) == 0

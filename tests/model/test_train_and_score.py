@@ -5,23 +5,34 @@ import numpy as np
 import pytest
 from mlflow import MlflowClient
 
+from features import paths
 from features.warehouse import connect
 from model import dataset, tracking
 from model.score import main as score
-from model.train import main as train
+from model.score import run as score_run
+from model.settings import load_settings
 
 NAME = "account-radar-churn"
-METRICS = ["roc_auc", "pr_auc", "brier", "log_loss", "lift_at_10pct", "recall_at_10pct",
-           "arr_recall_at_10pct", "ece", "health_roc_auc", "logreg_roc_auc"]
+METRICS = ["eval_roc_auc", "eval_pr_auc", "eval_brier", "eval_log_loss", "eval_lift_at_10pct",
+           "eval_recall_at_10pct", "eval_arr_recall_at_10pct", "eval_ece", "eval_health_roc_auc",
+           "eval_health_lift_at_10pct", "eval_health_arr_recall_at_10pct", "eval_logreg_roc_auc",
+           "eval_valid_roc_auc", "eval_test_base_rate"]
+
+
+def store() -> MlflowClient:
+    """A client on the store MLFLOW_TRACKING_URI names now (mlflow's global URI may be another test's)."""
+    uri = paths.tracking_uri()
+    return MlflowClient(tracking_uri=uri, registry_uri=uri)
 
 
 def run_of(version):
-    client = MlflowClient()
+    client = store()
     return client.get_run(client.get_model_version(NAME, version).run_id)
 
 
 def test_first_training_run_is_logged_and_registered_as_champion(trained):
-    client = MlflowClient()
+    client = store()
+    assert [r["version"] for r in trained["runs"]] == ["1", "2"]
     assert str(client.get_model_version_by_alias(NAME, "champion").version) == "1"
     run = run_of("1")
     assert set(METRICS) <= set(run.data.metrics)
@@ -34,31 +45,45 @@ def test_first_training_run_is_logged_and_registered_as_champion(trained):
 
 def test_model_beats_both_baselines_on_the_sample(trained):
     m = run_of("1").data.metrics
-    assert m["roc_auc"] > m["health_roc_auc"] and m["roc_auc"] > m["logreg_roc_auc"]
+    assert m["eval_roc_auc"] > m["eval_health_roc_auc"] and m["eval_roc_auc"] > m["eval_logreg_roc_auc"]
 
 
-def test_same_seed_same_metrics_and_later_versions_are_challengers(trained, sample_db):
-    assert train(sample_db, progress=lambda *_: None) == 0
-    client = MlflowClient()
+def test_same_seed_same_metrics_and_later_versions_are_challengers(trained):
+    client = store()
     assert str(client.get_model_version_by_alias(NAME, "challenger").version) == "2"
     assert run_of("2").data.metrics == run_of("1").data.metrics
 
 
-def test_promote_moves_the_champion(trained, sample_db):
-    if tracking.champion_version() == "1" and len(tracking.versions()) < 2:
-        train(sample_db, progress=lambda *_: None)
-    tracking.promote("2")
-    assert tracking.champion_version() == "2"
-    tracking.promote("1")
-    assert tracking.champion_version() == "1"
-    with pytest.raises(LookupError, match="no version 99"):
-        tracking.promote("99")
+def test_every_metric_says_it_describes_the_evaluated_model(trained):
+    run = run_of("1")
+    assert run.data.metrics and all(k.startswith("eval_") for k in run.data.metrics)
+    p = run.data.params
+    assert p["registered_model"] == "refit"
+    assert p["evaluated_model_trained_to"] == p["train_to"] < p["refit_train_to"]
+    note = run.data.tags["mlflow.note.content"]
+    assert f"tested on {p['test_from']}..{p['test_to']}" in note and p["refit_train_to"] in note
+
+
+def test_defaults_of_none_train_with_the_configured_horizon_and_seed(trained):
+    s, p = load_settings(), run_of("1").data.params
+    assert (p["horizon_days"], p["seed"], p["lgb_num_threads"]) == \
+        (str(s.horizon_days), str(s.seed), str(s.lightgbm.num_threads))
+
+
+def test_a_loaded_version_reports_the_hyperparameters_it_was_trained_with(trained):
+    model, version, run_id = tracking.load("2")
+    p = run_of("2").data.params
+    got = model.get_params()
+    assert (version, run_id) == ("2", trained["runs"][1]["run_id"])
+    assert str(got["seed"]) == p["seed"]
+    assert {f"lgb_{k}": str(v) for k, v in got["lightgbm"].to_dict().items()} == \
+        {k: v for k, v in p.items() if k.startswith("lgb_")}
 
 
 def test_score_writes_scores_and_drivers_for_every_active_account(trained, sample_db, tmp_path):
     db = tmp_path / "scored.duckdb"
     db.write_bytes(sample_db.read_bytes())
-    assert score(db, progress=lambda *_: None) == 0
+    summary = score_run(db, progress=lambda *_: None)
     with connect(db) as con:
         latest = con.execute("select max(as_of) from features").fetchone()[0]
         active = con.execute("select count(*) from features where as_of = ?", [latest]).fetchone()[0]
@@ -68,6 +93,9 @@ def test_score_writes_scores_and_drivers_for_every_active_account(trained, sampl
     assert len(s) == active and s["account_id"].is_unique
     assert s["churn_probability"].between(0, 1).all()
     assert set(s["risk_tier"]) <= {"high", "medium", "low"}
+    assert summary["version"] == "1" and summary["as_of"] == latest and summary["accounts"] == active
+    assert summary["tiers"] == {t: int((s["risk_tier"] == t).sum()) for t in ("high", "medium", "low")}
+    assert summary["arr_at_risk"] == pytest.approx(s["arr_at_risk"].sum())
     assert np.allclose(s["arr_at_risk"], s["churn_probability"] * s["arr"].fillna(0))
     per = d.groupby(["account_id", "direction"]).size()
     assert per.max() <= 5 and set(d["direction"]) == {"raises", "lowers"}
@@ -85,8 +113,7 @@ def test_shap_values_add_up_to_the_raw_score(trained, sample_db):
     assert np.allclose(base + phi.sum(axis=1), model.raw_score(X), atol=1e-6)
 
 
-def test_scoring_without_a_model_says_what_to_run(sample_db, mlflow_store, monkeypatch, tmp_path):
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'empty.db'}")
+def test_scoring_without_a_model_says_what_to_run(sample_db, own_store):
     with pytest.raises(LookupError, match="run `radar train` first"):
         score(sample_db, progress=lambda *_: None)
 
