@@ -19,7 +19,9 @@ METRIC_COLUMNS = {"metrics.eval_roc_auc": "ROC AUC", "metrics.eval_health_roc_au
                   "metrics.eval_brier": "Brier", "metrics.eval_ece": "ECE"}
 RUN_COLUMNS = {"version": "Version", "aliases": "Aliases", "start_time": "Trained at",
                "params.train_from": "Data from", "params.test_from": "Test from", "params.test_to": "Test to",
-               "params.refit_train_to": "Registered model trained to", "params.n_features": "Features",
+               "params.evaluated_model_trained_to": "Evaluated model trained to",
+               "params.registered_model": "Registered model is", "params.refit_train_to": "Registered model trained to",
+               "params.n_features": "Features",
                "params.train_rows": "Training rows"}
 
 
@@ -53,7 +55,7 @@ def backtest_block(db: str) -> None:
     left, right = st.columns(2)
     left.markdown("**All past months** (includes the model's training months: optimistic for the model)")
     fmt = {"Churn model": "{:.2f}", "Health score": "{:.2f}"}
-    left.dataframe(backtest.scope_metrics(frame, s.unknown_health).style.format(fmt, na_rep="—"), hide_index=True)
+    left.dataframe(backtest.scope_metrics(frame, s.unknown_health_score).style.format(fmt, na_rep="—"), hide_index=True)
     runs = runs_table()
     champ = runs[runs["Aliases"].fillna("").str.contains("champion")] if "Aliases" in runs else runs.iloc[0:0]
     if len(champ):

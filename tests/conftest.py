@@ -21,6 +21,22 @@ def quiet(*args, **kwargs):
     pass
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_stores(tmp_path_factory):
+    """No test reads or writes the developer's data/app.db or roles, or inherits their sign-in."""
+    root = tmp_path_factory.mktemp("appstore")
+    saved = {k: os.environ.get(k) for k in ("RADAR_APP_DB", "RADAR_ROLES", "RADAR_AUTH")}
+    os.environ["RADAR_APP_DB"] = f"sqlite:///{root / 'app.db'}"
+    os.environ["RADAR_ROLES"] = str(root / "roles.toml")
+    os.environ.pop("RADAR_AUTH", None)
+    yield root
+    for k, v in saved.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+
+
 @pytest.fixture
 def tiny_source(tmp_path) -> Path:
     return write_source(tmp_path / "src", tiny_tables())

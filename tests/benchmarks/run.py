@@ -71,18 +71,18 @@ def bench_model(repeats: int) -> list:
              + 0.3 * Z[:, 12] ** 2 - 0.4 * np.abs(Z[:, 13]) + 0.5 * np.sin(2 * Z[:, 14]))
     y = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
     tr, va = slice(0, 80_000), slice(80_000, n)
-    lgb = load_settings().lightgbm
-    model = ChurnModel(params={k: v for k, v in lgb.items() if k not in ("num_boost_round", "early_stopping_rounds", "max_pos_weight")},
-                       num_boost_round=lgb["num_boost_round"], early_stopping_rounds=lgb["early_stopping_rounds"])
+    settings = load_settings()
+    model = ChurnModel.from_settings(settings)
     secs, _ = median_seconds(lambda: model.fit(X.iloc[tr], y[tr], X.iloc[va], y[va]), repeats)
     rows = [("train LightGBM + calibration", f"{n:,} rows x {k} features (early stop at {model.best_iteration_} trees)", None, secs, "")]
 
     def fit_500():  # no early stopping: a 500-tree model, the cost upper bound for training and SHAP
         import lightgbm
-        params = {"objective": "binary", "verbosity": -1, "num_threads": 2, "deterministic": True,
-                  "force_row_wise": True, **model.params}
+        params = {"verbosity": -1, "deterministic": True, "force_row_wise": True,
+                  **settings.lightgbm.booster_params()}
         booster = lightgbm.train(params, lightgbm.Dataset(X.iloc[tr], y[tr]), num_boost_round=500)
-        return ChurnModel.from_parts(booster, Calibration.fit(booster.predict(X.iloc[va], raw_score=True), y[va]))
+        raw = booster.predict(X.iloc[va], raw_score=True)
+        return ChurnModel.from_parts(booster, Calibration.fit(raw, y[va], settings.min_positives_isotonic))
     secs_fixed, fixed = median_seconds(fit_500, repeats)
     rows.append(("train LightGBM + calibration", f"{n:,} rows x {k} features, {fixed.booster_.num_trees()} trees (no early stop)",
                  None, secs_fixed, ""))
