@@ -11,6 +11,7 @@ import tomllib
 from dataclasses import dataclass
 
 from features.paths import FEATURES_CONFIG
+from features.traits import TraitSpec, load_traits
 
 
 @dataclass(frozen=True)
@@ -32,10 +33,14 @@ class Feature:
                 "sentence": self.sentence, "yes": self.yes, "no": self.no, "model": self.model}
 
 
-def load_catalog(path=None) -> dict[str, Feature]:
+def load_catalog(path=None, traits: tuple[TraitSpec, ...] | None = None) -> dict[str, Feature]:
+    """Every statically known feature: config/catalog.toml's, then the manual traits' (traits.toml)."""
     with open(path or FEATURES_CONFIG / "catalog.toml", "rb") as f:
         raw = tomllib.load(f)
-    return {name: Feature(name=name, requires=tuple(d.pop("requires", ())), **d) for name, d in raw.items()}
+    out = {name: Feature(name=name, requires=tuple(d.pop("requires", ())), **d) for name, d in raw.items()}
+    for spec in traits if traits is not None else load_traits():
+        out.update({f.name: f for f in trait_features(spec)})
+    return out
 
 
 def slug(text: str) -> str:
@@ -51,6 +56,17 @@ def event_type_features(event_type: str) -> list[Feature]:
                 f"Change in '{event_type}' events, last 30 days against the 60 before", "change",
                 "higher_better", ("events",),
                 sentence=f"'{event_type}' events changed {{value}} in the last 30 days against the 60 before"),
+    ]
+
+
+def trait_features(t: TraitSpec) -> list[Feature]:
+    """The score of a manual trait's latest setting, and its age."""
+    def fill(text):
+        return text.replace("{scale}", t.scale) if text else text
+    return [
+        Feature(t.feature, t.family, fill(t.description), t.unit, "higher_better", ("traits",),
+                sentence=fill(t.sentence), yes=fill(t.yes), no=fill(t.no)),
+        Feature(t.age_feature, t.family, fill(t.age_description), "days", "lower_better", ("traits",)),
     ]
 
 

@@ -83,9 +83,12 @@ TABLES: tuple[Table, ...] = (
 
 BY_NAME = {t.name: t for t in TABLES}
 
-# manual traits the health score understands, with the values each accepts
-TRAIT_VALUES: dict[str, tuple[str, ...]] = {
-    "pulse": ("healthy", "concerning", "poor"),
-    "champion": ("yes", "no"),
-    "buyer_access": ("yes", "no"),
-}
+
+
+def __getattr__(name: str):
+    """`TRAIT_VALUES` ({trait: allowed values}) is derived from config/traits.toml, the one
+    declaration of the manual traits, and read only when asked for."""
+    if name == "TRAIT_VALUES":
+        from features.traits import trait_values
+        return trait_values()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,7 +1,9 @@
 """`radar health`: the rule-based health score for every feature snapshot.
 
-Pure scoring over the `features` frame; `run` is the only function that reads or writes the
-warehouse. Output grain: one row per (account_id, as_of).
+Pure scoring over the `features` frame; `run` is the only function that touches the warehouse:
+it reads `features`, recomputes the manual traits from their latest settings (so a trait saved
+in the portal since the last feature build counts) without writing `features`, and writes
+`health`. Output grain: one row per (account_id, as_of).
 """
 from __future__ import annotations
 
@@ -13,10 +15,15 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from features import traits as manual
+from features.inputs import SOURCES, data_end, register_trait_values
 from features.paths import FEATURES_CONFIG
-from features.warehouse import require_table, upsert_dates, write_parquet
+from features.runner import Runner
+from features.traits import TraitSpec, load_traits
+from features.warehouse import HISTORY_DDL, has_table, require_table, upsert_dates, write_parquet
 
 TIERS = ("healthy", "concerning", "poor")
+KEYS = ["account_id", "as_of"]
 
 
 @dataclass(frozen=True)
@@ -25,7 +32,8 @@ class Trait:
     label: str
     healthy: float
     poor: float
-    age_feature: str | None = None  # set for manual traits, which go stale
+    age_feature: str | None = None  # set for manual traits, which go stale ...
+    stale_days: int | None = None  # ... when older than this
     weight: float = 1.0
 
 
@@ -40,7 +48,6 @@ class Category:
 @dataclass(frozen=True)
 class HealthConfig:
     categories: tuple[Category, ...]
-    stale_days: int = 90
     healthy_at: float = 70
     poor_below: float = 40
 
@@ -54,12 +61,25 @@ class HealthConfig:
         return out
 
 
-def load_config(path: Path | None = None) -> HealthConfig:
+def _trait(entry: dict, declared: dict[str, TraitSpec]) -> Trait:
+    """A feature with its own thresholds, or `{ trait = "pulse" }`: a manual trait scored from
+    its declaration (best score healthy, worst poor, its staleness)."""
+    if "trait" not in entry:
+        return Trait(**entry)
+    spec = declared.get(entry["trait"])
+    if spec is None:
+        raise ValueError(f"health.toml names trait '{entry['trait']}', which traits.toml does not declare")
+    return Trait(spec.feature, spec.label, spec.best, spec.worst, spec.age_feature, spec.stale_days,
+                 float(entry.get("weight", 1.0)))
+
+
+def load_config(path: Path | None = None, traits: tuple[TraitSpec, ...] | None = None) -> HealthConfig:
     with open(path or FEATURES_CONFIG / "health.toml", "rb") as f:
         raw = tomllib.load(f)
+    declared = manual.by_name(traits)
     cats = tuple(Category(c["name"], c["label"], float(c["weight"]),
-                          tuple(Trait(**t) for t in c["traits"])) for c in raw["categories"])
-    return HealthConfig(cats, raw.get("stale_days", 90), raw["tiers"]["healthy"], raw["tiers"]["poor"])
+                          tuple(_trait(t, declared) for t in c["traits"])) for c in raw["categories"])
+    return HealthConfig(cats, raw["tiers"]["healthy"], raw["tiers"]["poor"])
 
 
 def trait_score(values: pd.Series, healthy: float, poor: float) -> pd.Series:
@@ -95,9 +115,9 @@ def score(features: pd.DataFrame, cfg: HealthConfig) -> pd.DataFrame:
         for t in c.traits:
             raw = features[t.feature] if t.feature in features else pd.Series(np.nan, index=features.index)
             s = trait_score(raw, t.healthy, t.poor)
-            if t.age_feature:
+            if t.age_feature and t.stale_days is not None:
                 age = features.get(t.age_feature, pd.Series(np.nan, index=features.index))
-                is_stale = s.notna() & (age > cfg.stale_days)
+                is_stale = s.notna() & (age > t.stale_days)
                 stale = _append(stale, is_stale, t.label)
                 s = s.where(~is_stale)
             missing = _append(missing, s.isna(), t.label)
@@ -120,16 +140,32 @@ def score(features: pd.DataFrame, cfg: HealthConfig) -> pd.DataFrame:
     return out[first + [c for c in out.columns if c not in first]]
 
 
+def current_traits(con: duckdb.DuckDBPyConnection, where: str = "", params: list | None = None,
+                   traits: tuple[TraitSpec, ...] | None = None) -> pd.DataFrame:
+    """Each manual trait's feature and age at the `features` snapshots (`where` filters them),
+    from the latest settings in the source and the portal: one row per (account_id, as_of).
+    Reads only; the tables it makes are temporary."""
+    specs = traits if traits is not None else load_traits()
+    r = Runner(con, sources=SOURCES, params={"data_end": data_end(con)})
+    r.provide("spine", f"select account_id, as_of from features {where}", params)
+    if not has_table(con, "trait_edits"):  # a warehouse from before the portal could edit
+        r.register("trait_edits", [c.split(" ") for c in HISTORY_DDL["trait_edits"].split(", ")], [])
+    register_trait_values(r, specs)
+    return manual.feature_columns(r.df("manual_traits"), specs)
+
+
 def run(con: duckdb.DuckDBPyConnection, as_of=None, out: Path | None = None,
         cfg: HealthConfig | None = None) -> pd.DataFrame:
-    """Score the `features` table (or one as_of) and write table `health` (and Parquet to `out`)."""
+    """Score the `features` table (or one as_of) with the manual traits as they stand now, and
+    write table `health` (and Parquet to `out`). `features` itself is not written."""
     require_table(con, "features", "radar features")
-    from features.pipeline import refresh_traits
-    refresh_traits(con)  # picks up traits set in the portal since the last features run
     where, params = ("where as_of = ?", [as_of]) if as_of else ("", [])
     feats = con.execute(f"select * from features {where}", params).df()
     if as_of and feats.empty:
         raise ValueError(f"no feature snapshot at {as_of}; run `radar features --as-of {as_of}` first")
+    now = current_traits(con, where, params)
+    feats = feats.drop(columns=[c for c in now.columns if c in feats and c not in KEYS])
+    feats = feats.merge(now, on=KEYS, how="left")
     health = score(feats, cfg or load_config())
     upsert_dates(con, "health", health, replace_all=as_of is None)
     write_parquet(health, out)

@@ -17,6 +17,7 @@ import duckdb
 
 from features import contract
 from features.contract import Table
+from features.traits import TraitSpec, load_traits
 from features.warehouse import HISTORY_TABLES, connect, ensure_history_tables
 
 
@@ -130,11 +131,11 @@ def _stage_sql(src: Source, raw_types: dict[str, str]) -> str:
     if t.key:
         checks.append((f"row_number() over (partition by {typed[t.key][0]} order by _row) > 1",
                        f"'duplicate {t.key}: ' || {typed[t.key][1]}"))
-    if t.name == "traits":
-        for trait, allowed in contract.TRAIT_VALUES.items():
-            ok = ", ".join(_sql_str(v) for v in allowed)
-            checks.append((f"lower({typed['trait'][0]}) = '{trait}' and lower({typed['value'][0]}) not in ({ok})",
-                           f"'invalid {trait} value: ' || {typed['value'][1]}"))
+    if t.name == "traits":  # a declared trait (traits.toml, registered as `trait_values`) takes its values
+        trait, value = f"lower({typed['trait'][0]})", f"lower({typed['value'][0]})"
+        checks.append((f"{trait} in (select trait from trait_values) and ({trait}, {value}) not in "
+                       f"(select (trait, value) from trait_values)",
+                       f"'invalid ' || {trait} || ' value: ' || {typed['value'][1]}"))
     reason = "case " + " ".join(f"when {w} then {r}" for w, r in checks) + " end"
     raw_json = "to_json(struct_pack(" + ", ".join(
         f'"{c}" := {typed[c][1]}' for c, _ in t.columns if c in src.columns) + "))"
@@ -165,8 +166,10 @@ def _load(con: duckdb.DuckDBPyConnection, src: Source, run_id: str) -> tuple[int
     return good, bad
 
 
-def ingest(folder: Path, db: Path, progress=print) -> dict[str, tuple[int, int]]:
-    """Load `folder` into a new warehouse and swap it in at `db`. Returns {table: (loaded, quarantined)}."""
+def ingest(folder: Path, db: Path, progress=print,
+           traits: tuple[TraitSpec, ...] | None = None) -> dict[str, tuple[int, int]]:
+    """Load `folder` into a new warehouse and swap it in at `db`. Returns {table: (loaded, quarantined)}.
+    Trait values are checked against `traits` (default: config/traits.toml)."""
     folder, db = Path(folder), Path(db)
     db.parent.mkdir(parents=True, exist_ok=True)
     tmp = db.with_name(f".{db.name}.{os.getpid()}.building")
@@ -176,6 +179,7 @@ def ingest(folder: Path, db: Path, progress=print) -> dict[str, tuple[int, int]]
     try:
         con = connect(tmp)
         sources = discover(con, folder)
+        _register_trait_values(con, load_traits() if traits is None else traits)
         _carry_history(con, db)
         ensure_history_tables(con)
         con.execute("create table quarantine (run_id varchar, file varchar, row_number bigint, "
@@ -201,6 +205,14 @@ def ingest(folder: Path, db: Path, progress=print) -> dict[str, tuple[int, int]]
         tmp.unlink(missing_ok=True)
         Path(str(tmp) + ".wal").unlink(missing_ok=True)
     return summary
+
+
+def _register_trait_values(con: duckdb.DuckDBPyConnection, traits: tuple[TraitSpec, ...]) -> None:
+    """Temporary table `trait_values` (trait, value): every accepted spelling of each declared trait."""
+    con.execute("create or replace temp table trait_values (trait varchar, value varchar)")
+    rows = [[name, value] for t in traits for name, value, _ in t.score_rows()]
+    if rows:
+        con.executemany("insert into trait_values values (?, ?)", rows)
 
 
 def _carry_history(con: duckdb.DuckDBPyConnection, old: Path) -> None:

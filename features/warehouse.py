@@ -1,7 +1,9 @@
 """The DuckDB warehouse: opening it, and the tables that keep history across ingests."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import duckdb
 
@@ -48,24 +50,37 @@ def require_table(con: duckdb.DuckDBPyConnection, name: str, fix: str) -> None:
         raise WarehouseError(f"the warehouse has no `{name}` table yet; run `{fix}`")
 
 
-def upsert_dates(con: duckdb.DuckDBPyConnection, table: str, frame, replace_all: bool = False) -> None:
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Everything inside happens, or (on any error) nothing does."""
+    con.execute("begin")
+    try:
+        yield con
+    except BaseException:
+        con.execute("rollback")
+        raise
+    con.execute("commit")
+
+
+def replace_dates(con: duckdb.DuckDBPyConnection, table: str, frame, replace_all: bool = False) -> None:
     """Write `frame` (with an as_of column) into `table`: replace the rows of the dates it holds,
-    or the whole table with `replace_all`. One transaction; as_of is stored as a DATE."""
+    or the whole table with `replace_all`; as_of is stored as a DATE. No transaction of its own."""
     con.register("incoming", frame)
     select = "select * replace (cast(as_of as date) as as_of) from incoming"
-    con.execute("begin")
     try:
         if replace_all or not has_table(con, table):
             con.execute(f"create or replace table {table} as {select}")
         else:
             con.execute(f"delete from {table} where as_of in (select distinct cast(as_of as date) from incoming)")
             con.execute(f"insert into {table} by name {select}")
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
     finally:
         con.unregister("incoming")
+
+
+def upsert_dates(con: duckdb.DuckDBPyConnection, table: str, frame, replace_all: bool = False) -> None:
+    """`replace_dates` in one transaction of its own."""
+    with transaction(con):
+        replace_dates(con, table, frame, replace_all)
 
 
 def write_parquet(frame, out) -> None:

@@ -6,8 +6,8 @@ import datetime as dt
 
 import duckdb
 
-from features.contract import TRAIT_VALUES
-from features.warehouse import ensure_history_tables
+from features.traits import by_name
+from features.warehouse import ensure_history_tables, transaction
 
 MAX_NOTE = 280
 
@@ -16,12 +16,13 @@ def validate(traits: dict[str, str], note: str | None, edited_by: str) -> None:
     """Raise ValueError with a message a person can act on; nothing is stored on error."""
     if not edited_by or not edited_by.strip():
         raise ValueError("say who you are: the editor's name is required")
+    declared = by_name()
     for trait, value in traits.items():
-        allowed = TRAIT_VALUES.get(trait)
-        if allowed is None:
-            raise ValueError(f"unknown trait '{trait}': expected one of {', '.join(TRAIT_VALUES)}")
-        if str(value).strip().lower() not in allowed:
-            raise ValueError(f"'{value}' is not a {trait} value: expected one of {', '.join(allowed)}")
+        spec = declared.get(trait)
+        if spec is None:
+            raise ValueError(f"unknown trait '{trait}': expected one of {', '.join(declared)}")
+        if spec.canonical(value) is None:
+            raise ValueError(f"'{value}' is not a {trait} value: expected one of {', '.join(spec.values)}")
     if note is not None:
         if "\n" in note or "\r" in note:
             raise ValueError("the status note must be one line")
@@ -38,15 +39,11 @@ def save(con: duckdb.DuckDBPyConnection, account_id: str, edited_by: str, traits
         raise ValueError(f"unknown account '{account_id}'")
     ensure_history_tables(con)
     at = at or dt.datetime.now().replace(microsecond=0)
-    rows = [[account_id, t, str(v).strip().lower(), edited_by.strip(), at] for t, v in traits.items()]
-    con.execute("begin")
-    try:
+    declared = by_name()
+    rows = [[account_id, t, declared[t].canonical(v), edited_by.strip(), at] for t, v in traits.items()]
+    with transaction(con):
         if rows:
             con.executemany("insert into trait_edits values (?, ?, ?, ?, ?)", rows)
         if note:
             con.execute("insert into status_notes values (?, ?, ?, ?)", [account_id, note, edited_by.strip(), at])
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
     return len(rows) + bool(note)

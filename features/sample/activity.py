@@ -13,7 +13,6 @@ from features.sample import spec
 from features.sample.people import Users
 from features.sample.portfolio import Portfolio, activity_level, slice_of
 
-BLOCK_CELLS = 6_000_000  # user-days per block
 TYPES = spec.EVENT_TYPES + (spec.DELIVERED_EVENT,)
 SESSION = TYPES.index("session_start")
 EXPORT = TYPES.index("export_run")
@@ -29,7 +28,8 @@ def _mix_cdf() -> tuple[np.ndarray, np.ndarray]:
             if misrouted and persona == "manager":
                 mix["report_viewed"] += mix.pop("campaign_launched")
             if misrouted and persona == "admin":
-                mix = {k: v * 0.7 for k, v in mix.items()} | {"campaign_launched": 0.3}
+                share = spec.MISROUTED_ADMIN_CAMPAIGNS
+                mix = {k: v * (1 - share) for k, v in mix.items()} | {"campaign_launched": share}
             w = np.array([mix.get(t, 0.0) for t in TYPES])
             rates.append(rate)
             cdfs.append(np.cumsum(w / w.sum()))
@@ -44,7 +44,7 @@ def user_blocks(rng: np.random.Generator, p: Portfolio, users: Users, days: int,
     level = activity_level(p.state).astype(np.float32)  # (accounts, slices)
     sl = slice_of(d)
     rates, cdfs = _mix_cdf()
-    block = max(1, BLOCK_CELLS // days)
+    block = max(1, spec.BLOCK_CELLS // days)
     for lo in range(0, len(users), block):
         u = np.arange(lo, min(lo + block, len(users)))
         acc = users.account[u]
@@ -55,16 +55,16 @@ def user_blocks(rng: np.random.Generator, p: Portfolio, users: Users, days: int,
         uu, dd = np.nonzero(rng.random(prob.shape, dtype=np.float32) < prob)
         gu = u[uu]
         variant = users.persona[gu] * 2 + p.misrouted[users.account[gu]]
-        extra = rng.poisson(rates[variant] * (0.5 + level[users.account[gu], sl[dd]]))
+        extra = rng.poisson(rates[variant] * (spec.EXTRA_EVENTS_FLOOR + level[users.account[gu], sl[dd]]))
         rep = np.repeat(np.arange(len(gu)), extra)
         kinds = (rng.random(len(rep))[:, None] > cdfs[variant[rep]]).sum(1)
         kinds = np.minimum(kinds, len(TYPES) - 1)
         user = np.concatenate([gu, gu[rep]])
         day = np.concatenate([dd, dd[rep]])
         etype = np.concatenate([np.full(len(gu), SESSION), kinds])
-        start_sec = rng.integers(7 * 3600, 18 * 3600, len(gu))
-        sec = np.concatenate([start_sec, start_sec[rep] + rng.integers(60, 4 * 3600, len(rep))])
-        qty = np.where(etype == EXPORT, rng.geometric(0.01, len(etype)), 1).astype(np.float64)
+        start_sec = rng.integers(spec.SESSION_HOURS[0] * 3600, spec.SESSION_HOURS[1] * 3600, len(gu))
+        sec = np.concatenate([start_sec, start_sec[rep] + rng.integers(*spec.EXTRA_EVENT_DELAY_SECONDS, len(rep))])
+        qty = np.where(etype == EXPORT, rng.geometric(spec.EXPORT_QUANTITY_P, len(etype)), 1).astype(np.float64)
         yield {"account": users.account[user], "user": user,
                "ts": day0_epoch + day.astype(np.int64) * 86400 + sec, "type": etype, "qty": qty}
 
@@ -78,7 +78,8 @@ def delivered(rng: np.random.Generator, p: Portfolio, users_per_account: np.ndar
     failing = (d[None, :] >= p.failure_start[acc, None]) & (d[None, :] < p.failure_end[acc, None])
     aa, dd = np.nonzero(on & ~failing)
     a = acc[aa]
-    qty = rng.poisson(5 + users_per_account[a] * 0.8).astype(np.float64)
+    base, per_user = spec.DELIVERED_PER_DAY
+    qty = rng.poisson(base + users_per_account[a] * per_user).astype(np.float64)
     ts = day0_epoch + dd.astype(np.int64) * 86400 + rng.integers(0, 86400, len(a))
     return {"account": a, "user": np.full(len(a), -1), "ts": ts,
             "type": np.full(len(a), TYPES.index(spec.DELIVERED_EVENT)), "qty": qty}

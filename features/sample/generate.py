@@ -57,7 +57,7 @@ def generate(out: Path, accounts: int = 400, months: int = 36, end: dt.date | No
         "account_id": acc_ids, "name": p.name,
         "owner": np.take(spec.OWNERS, p.owner), "segment": np.take(spec.SEGMENTS, p.segment),
         "industry": p.industry, "region": p.region,
-        "created_at": _ts(day0, p.first_start.astype(np.int64) * 86400 - 86400 * 14),
+        "created_at": _ts(day0, (p.first_start.astype(np.int64) - spec.ACCOUNT_CREATED_DAYS_BEFORE) * 86400),
     }), fmt)
 
     c = portfolio.contracts(rng, p, days)
@@ -80,7 +80,7 @@ def generate(out: Path, accounts: int = 400, months: int = 36, end: dt.date | No
         "user_id": uid, "account_id": acc_ids[u.account],
         "email": [f"user{i + 1}@{acc_ids[a].lower()}.example.com" for i, a in enumerate(u.account)],
         "persona": np.take(spec.PERSONAS, u.persona),
-        "created_at": _ts(day0, u.created.astype(np.int64) * 86400 + 9 * 3600),
+        "created_at": _ts(day0, u.created.astype(np.int64) * 86400 + spec.USER_CREATED_HOUR * 3600),
         "deactivated_at": _ts(day0, np.minimum(u.deactivated, days + 10).astype(np.int64) * 86400,
                               nulls=u.deactivated >= days),
     }), fmt)

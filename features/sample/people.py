@@ -24,12 +24,13 @@ class Users:
 
 def headcount(rng: np.random.Generator, p: Portfolio, seats_max: np.ndarray) -> np.ndarray:
     """Registered users per account: about the most seats it held, or many more with no seat cap."""
-    count = np.round(seats_max * rng.uniform(0.6, 1.15, p.n)).astype(int)
-    big = np.round(np.exp(rng.normal(np.log(np.where(p.segment == 3, 1500, 400)), 0.6, p.n)))
+    count = np.round(seats_max * rng.uniform(*spec.USERS_PER_SEAT, p.n)).astype(int)
+    median, sigma = spec.UNCAPPED_USERS
+    big = np.round(np.exp(rng.normal(np.log(np.take(median, p.segment)), sigma, p.n)))
     count = np.where(p.unlimited, big, count).astype(int)
-    if p.n >= 200 and p.unlimited.any():  # the research's 40,000-user account with no cap
+    if p.n >= spec.HUGE_ACCOUNT_FROM and p.unlimited.any():  # the research's 40,000-user account with no cap
         top = np.flatnonzero(p.unlimited)[np.argmax(p.segment[p.unlimited])]
-        count[top] = max(count[top], 20_000)
+        count[top] = max(count[top], spec.HUGE_ACCOUNT_USERS)
     return np.maximum(count, 1)
 
 
@@ -41,15 +42,15 @@ def build(rng: np.random.Generator, p: Portfolio, days: int, seats_max: np.ndarr
     persona = rng.choice(len(spec.PERSONAS), m, p=spec.PERSONA_SHARE)
     start = p.first_start[acc]
     life_end = np.minimum(p.churn_day[acc], days)
-    early = rng.random(m) < 0.65 * np.where(p.unlimited, 1.0, p.seats0 / np.maximum(seats_max, 1))[acc]
-    created = np.where(early, start + rng.integers(0, 30, m),
+    early = rng.random(m) < spec.EARLY_SIGNUP_SHARE * np.where(p.unlimited, 1.0, p.seats0 / np.maximum(seats_max, 1))[acc]
+    created = np.where(early, start + rng.integers(0, spec.EARLY_SIGNUP_DAYS, m),
                        start + (rng.random(m) * np.maximum(life_end - start, 1)).astype(int))
     deactivated = np.where(rng.random(m) < spec.DEACTIVATE_SHARE,
-                           created + rng.integers(30, 900, m), 10**9)
+                           created + rng.integers(*spec.DEACTIVATE_AFTER_DAYS, m), 10**9)
     churned = p.churn_day[acc] < days
-    deactivated = np.where(churned, np.minimum(deactivated, p.churn_day[acc] + rng.integers(5, 40, m)),
+    deactivated = np.where(churned, np.minimum(deactivated, p.churn_day[acc] + rng.integers(*spec.LEAVE_AFTER_CHURN_DAYS, m)),
                            deactivated)
-    propensity = rng.beta(3, 2.2, m) * np.take(spec.PERSONA_ACTIVITY, persona)
-    propensity *= np.where(p.unlimited[acc], 0.08, 1.0)  # most users of uncapped accounts are occasional
+    propensity = rng.beta(*spec.PROPENSITY_BETA, m) * np.take(spec.PERSONA_ACTIVITY, persona)
+    propensity *= np.where(p.unlimited[acc], spec.UNCAPPED_PROPENSITY, 1.0)  # most users of uncapped accounts are occasional
     propensity[rng.random(m) < spec.NEVER_LOGIN_SHARE] = 0.0
     return Users(acc, persona, created, deactivated, propensity)

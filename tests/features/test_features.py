@@ -148,13 +148,24 @@ def test_features_command_writes_table_and_parquet(tiny_db, tmp_path):
     assert len(pd.read_parquet(out)) == 1
 
 
-def test_one_date_replaces_that_date_and_keeps_the_history(sample_db, tmp_path):
+def test_one_date_is_rebuilt_from_the_sources_and_the_other_dates_are_kept(sample_db, tmp_path):
     import shutil
     db = tmp_path / "copy.duckdb"
     shutil.copy(sample_db, db)
     d = dt.date(2026, 5, 31)
+    keys = ["account_id", "as_of"]
     with connect(db) as con:
         before = con.execute("select * from features order by account_id, as_of").df()
+        busy = con.execute("select account_id from features where as_of = ? and events_30d > 0 "
+                           "order by account_id limit 1", [d]).fetchall()[0][0]
+        # the account's last 30 days of events before d disappear from the source
+        con.execute("delete from events where account_id = ? and occurred_at >= ? and occurred_at < ?",
+                    [busy, d - dt.timedelta(days=29), d + dt.timedelta(days=1)])
         pipeline.run(con, d, progress=quiet)
-        after = con.execute("select * from features order by account_id, as_of").df()
-    pd.testing.assert_frame_equal(after[before.columns], before, check_dtype=False)
+        after = con.execute("select * from features order by account_id, as_of").df()[before.columns]
+    on_d = after["as_of"] == pd.Timestamp(d)
+    assert len(after) == len(before) and after[keys].equals(before[keys])
+    assert after.loc[on_d & (after["account_id"] == busy), "events_30d"].tolist() == [0]
+    assert before.loc[on_d & (before["account_id"] == busy), "events_30d"].tolist() != [0]
+    # every other date is exactly as it was, though June's windows include the deleted days too
+    pd.testing.assert_frame_equal(after[~on_d], before[~on_d], check_dtype=False)

@@ -1,5 +1,6 @@
 -- grain: one row per (account_id, as_of): accounts a contract covers on as_of
 -- (end_date is the last covered day, inclusive; a null end_date never ends)
+-- reads: stg_contracts, obs_dates
 select distinct c.account_id, o.as_of
 from stg_contracts as c
 join obs_dates as o

@@ -1,4 +1,5 @@
--- grain: one row per (account_id, as_of) in the spine
+-- grain: one row per (account_id, as_of) in the spine: key-persona coverage and workflow targets
+-- reads: spine, persona_counts, key_personas, workflow_attainment
 with personas as (
     select account_id, as_of,
            sum(active_30d) * 1.0 / nullif(sum(registered), 0) as persona_coverage

@@ -1,4 +1,5 @@
 -- grain: one row per (account_id, as_of) in the spine; contracts that started on or before as_of
+-- reads: spine, stg_contracts
 with known as (
     select s.account_id, s.as_of, c.contract_id, c.start_date, c.end_date, c.arr, c.seats, c.discount,
            (c.start_date <= s.as_of and (c.end_date is null or c.end_date >= s.as_of)) as covers_now,

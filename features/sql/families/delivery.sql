@@ -1,12 +1,14 @@
 -- grain: one row per (account_id, as_of) in the spine
--- a usually-regular event type occurred on 30+ days of the 180 before as_of, on average at
--- least weekly between its first and last day there; its silence is the days since it last did
+-- a usually-regular event type occurred on $delivery_min_active_days or more of the
+-- $delivery_lookback_days days up to as_of, on average at least every $delivery_max_usual_gap_days
+-- days between its first and last day there; its silence is the days since it last did
+-- reads: spine, type_days, obs_dates
 with history as (
     select td.account_id, o.as_of, td.event_type,
            count(*) as active_days, min(td.event_date) as first_day, max(td.event_date) as last_day
     from type_days as td
     join obs_dates as o
-      on td.event_date <= o.as_of and td.event_date > o.as_of - interval 180 day
+      on td.event_date <= o.as_of and td.event_date > o.as_of - interval ($delivery_lookback_days) day
     group by td.account_id, o.as_of, td.event_type
 ),
 regular as (
@@ -14,7 +16,8 @@ regular as (
            date_diff('day', last_day, as_of) as silent_days,
            date_diff('day', first_day, last_day) * 1.0 / (active_days - 1) as usual_gap_days
     from history
-    where active_days >= 30 and date_diff('day', first_day, last_day) <= 7 * (active_days - 1)
+    where active_days >= $delivery_min_active_days
+      and date_diff('day', first_day, last_day) <= $delivery_max_usual_gap_days * (active_days - 1)
 ),
 ranked as (
     select *, row_number() over (partition by account_id, as_of

@@ -1,4 +1,5 @@
--- grain: one row per (account_id, as_of) in the spine; CSM touchpoints on or before as_of
+-- grain: one row per (account_id, as_of) in the spine with a CSM touchpoint on or before as_of
+-- reads: spine, stg_touchpoints, qbr_kinds
 with seen as (
     select s.account_id, s.as_of, t.kind, cast(t.occurred_at as date) as touch_date
     from spine as s
@@ -7,7 +8,7 @@ with seen as (
 )
 select account_id, as_of,
        date_diff('day', max(touch_date), as_of) as days_since_last_touchpoint,
-       sum(case when touch_date > as_of - interval 90 day then 1 else 0 end) as touchpoints_90d,
+       sum(case when touch_date > as_of - interval ($long_days) day then 1 else 0 end) as touchpoints_90d,
        date_diff('day', max(case when kind in (select kind from qbr_kinds) then touch_date end), as_of)
            as days_since_last_qbr
 from seen

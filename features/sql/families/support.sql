@@ -1,5 +1,6 @@
 -- grain: one row per (account_id, as_of) in the spine; tickets opened on or before as_of
 -- a ticket counts as closed at as_of only if closed_at is on or before as_of
+-- reads: spine, stg_tickets, defect_kinds, help_kinds, high_priorities
 with known as (
     select s.account_id, s.as_of, t.kind, t.priority,
            cast(t.opened_at as date) as opened_on,
@@ -10,7 +11,7 @@ with known as (
       on t.account_id = s.account_id and cast(t.opened_at as date) <= s.as_of
 ),
 recent as (
-    select * from known where opened_on > as_of - interval 90 day
+    select * from known where opened_on > as_of - interval ($long_days) day
 )
 select s.account_id, s.as_of,
        coalesce(r.tickets_90d, 0) as tickets_90d,

@@ -1,44 +1,35 @@
 -- grain: one row per (account_id, as_of) in the spine
 -- windows: an event on day d counts at as_of when d <= as_of and d > as_of - N days
+-- reads: spine, user_days, obs_dates, event_volume, type_days
 with user_window as (
     select ud.account_id, o.as_of, ud.user_id, ud.events,
            date_diff('day', ud.event_date, o.as_of) as age_days
     from user_days as ud
     join obs_dates as o
-      on ud.event_date <= o.as_of and ud.event_date > o.as_of - interval 90 day
+      on ud.event_date <= o.as_of and ud.event_date > o.as_of - interval ($long_days) day
 ),
 per_user as (
     select account_id, as_of, user_id,
            min(age_days) as recency_days,
-           sum(case when age_days < 28 then 1 else 0 end) as active_days_28d,
-           sum(case when age_days < 30 then events else 0 end) as events_30d
+           sum(case when age_days < $stickiness_days then 1 else 0 end) as active_days_stickiness,
+           sum(case when age_days < $recent_days then events else 0 end) as events_recent
     from user_window
     group by account_id, as_of, user_id
 ),
 users_active as (
     select account_id, as_of,
-           sum(case when recency_days < 7 then 1 else 0 end) as active_users_7d,
-           sum(case when recency_days < 30 then 1 else 0 end) as active_users_30d,
-           count(*) as active_users_90d,
-           sum(active_days_28d) / 28.0 as avg_dau_28d,
-           sum(events_30d) as user_events_30d
+           sum(case when recency_days < $short_days then 1 else 0 end) as active_users_short,
+           sum(case when recency_days < $recent_days then 1 else 0 end) as active_users_recent,
+           count(*) as active_users_long,
+           sum(active_days_stickiness) / cast($stickiness_days as double) as avg_dau,
+           sum(events_recent) as user_events_recent
     from per_user
     group by account_id, as_of
 ),
-type_window as (
-    select td.account_id, o.as_of, td.event_type, td.events,
-           date_diff('day', td.event_date, o.as_of) as age_days
-    from type_days as td
-    join obs_dates as o
-      on td.event_date <= o.as_of and td.event_date > o.as_of - interval 90 day
-),
 volume as (
-    select account_id, as_of,
-           sum(case when age_days < 30 then events else 0 end) as events_30d,
-           sum(case when age_days >= 30 then events else 0 end) as events_prior_60d,
-           count(distinct case when age_days < 30 then event_type end) as event_types_used_30d
-    from type_window
-    group by account_id, as_of
+    select account_id, as_of, events_recent, event_types_recent, trend
+    from event_volume
+    where all_types
 ),
 last_seen as (
     -- latest activity on or before as_of, unbounded look-back, by a running max over days
@@ -52,16 +43,15 @@ last_seen as (
     ) as marks
 )
 select s.account_id, s.as_of,
-       coalesce(ua.active_users_7d, 0) as active_users_7d,
-       coalesce(ua.active_users_30d, 0) as active_users_30d,
-       coalesce(ua.active_users_90d, 0) as active_users_90d,
-       case when ua.active_users_30d > 0 then ua.avg_dau_28d / ua.active_users_30d end as dau_mau,
-       case when ua.active_users_30d > 0 then ua.user_events_30d * 1.0 / ua.active_users_30d end
+       coalesce(ua.active_users_short, 0) as active_users_7d,
+       coalesce(ua.active_users_recent, 0) as active_users_30d,
+       coalesce(ua.active_users_long, 0) as active_users_90d,
+       case when ua.active_users_recent > 0 then ua.avg_dau / ua.active_users_recent end as dau_mau,
+       case when ua.active_users_recent > 0 then ua.user_events_recent * 1.0 / ua.active_users_recent end
            as events_per_active_user_30d,
-       coalesce(v.events_30d, 0) as events_30d,
-       case when v.events_prior_60d > 0 then v.events_30d * 2.0 / v.events_prior_60d - 1 end
-           as events_trend_30d_vs_prior_60d,
-       coalesce(v.event_types_used_30d, 0) as event_types_used_30d,
+       coalesce(v.events_recent, 0) as events_30d,
+       v.trend as events_trend_30d_vs_prior_60d,
+       coalesce(v.event_types_recent, 0) as event_types_used_30d,
        date_diff('day', ls.last_event_date, s.as_of) as days_since_last_activity
 from spine as s
 left join users_active as ua on ua.account_id = s.account_id and ua.as_of = s.as_of

@@ -1,8 +1,10 @@
--- grain: one row per (account_id, event_type) over the 30 days up to the data end:
+-- grain: one row per (account_id, event_type) over the $recent_days days up to the data end:
 -- how often, by how many users, and whether people or the platform produce it
+-- reads: stg_events
+-- kind: mart
 select account_id, event_type, count(*) as events, count(distinct user_id) as users,
        sum(quantity) as quantity, avg(case when user_id is null then 1.0 else 0.0 end) as platform_share
 from stg_events
-where event_date <= (select max(as_of) from current_snapshot)
-  and event_date > (select max(as_of) from current_snapshot) - interval 30 day
+where event_date <= $data_end
+  and event_date > $data_end - interval ($recent_days) day
 group by account_id, event_type

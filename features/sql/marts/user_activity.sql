@@ -1,4 +1,6 @@
 -- grain: one row per user (registered or seen in events): first and last active day, active days
+-- reads: stg_users, user_days
+-- kind: mart
 select coalesce(u.account_id, a.account_id) as account_id, coalesce(u.user_id, a.user_id) as user_id,
        u.email, u.name, u.persona, u.created_at, u.deactivated_at,
        a.first_active, a.last_active, coalesce(a.active_days, 0) as active_days

@@ -1,4 +1,6 @@
 -- grain: one row per manual trait setting: the source file's, then the portal's edits
+-- reads: traits, trait_edits
+-- kind: view
 select account_id, as_of, lower(trait) as trait, lower(value) as value, 'source' as origin
 from traits
 union all

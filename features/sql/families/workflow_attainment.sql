@@ -1,5 +1,7 @@
 -- grain: one row per (account_id, as_of, workflow) for configured workflows
--- attainment: events done by the intended persona in 30 days over (target x its registered users)
+-- attainment: events done by the intended persona in the $recent_days days up to as_of over
+-- (its target per user per 30 days x its registered users)
+-- reads: workflow_user_days, workflows, obs_dates, stg_users, spine, persona_counts
 with done as (
     select e.account_id, o.as_of, w.name as workflow,
            sum(case when u.persona = w.persona then e.events else 0 end) as by_persona,
@@ -7,7 +9,7 @@ with done as (
     from workflow_user_days as e
     join workflows as w on w.event_type = e.event_type
     join obs_dates as o
-      on e.event_date <= o.as_of and e.event_date > o.as_of - interval 30 day
+      on e.event_date <= o.as_of and e.event_date > o.as_of - interval ($recent_days) day
     left join stg_users as u on u.user_id = e.user_id
     group by e.account_id, o.as_of, w.name
 )
