@@ -60,10 +60,14 @@ def _sqlite_pragmas(dbapi_con, _record) -> None:
     cur.close()
 
 
-@lru_cache(maxsize=8)
 def engine(url: str | None = None) -> sa.Engine:
-    """The store at `url` (default: $RADAR_APP_DB or data/app.db), its tables created if absent."""
-    url = url or default_url()
+    """The store at `url` (default: $RADAR_APP_DB or data/app.db), its tables created if absent;
+    one engine (and connection pool) per URL for the process."""
+    return _engine(url or default_url())
+
+
+@lru_cache(maxsize=8)
+def _engine(url: str) -> sa.Engine:
     if url.startswith("sqlite:///"):
         os.makedirs(os.path.dirname(os.path.abspath(url.removeprefix("sqlite:///"))), exist_ok=True)
     eng = sa.create_engine(url, pool_pre_ping=True)

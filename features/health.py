@@ -160,13 +160,20 @@ def run(con: duckdb.DuckDBPyConnection, as_of=None, out: Path | None = None,
     write table `health` (and Parquet to `out`). `features` itself is not written."""
     require_table(con, "features", "radar features")
     where, params = ("where as_of = ?", [as_of]) if as_of else ("", [])
-    feats = con.execute(f"select * from features {where}", params).df()
-    if as_of and feats.empty:
+    health = assess(con, where, params, cfg)
+    if as_of and health.empty:
         raise ValueError(f"no feature snapshot at {as_of}; run `radar features --as-of {as_of}` first")
-    now = current_traits(con, where, params)
-    feats = feats.drop(columns=[c for c in now.columns if c in feats and c not in KEYS])
-    feats = feats.merge(now, on=KEYS, how="left")
-    health = score(feats, cfg or load_config())
     upsert_dates(con, "health", health, replace_all=as_of is None)
     write_parquet(health, out)
     return health
+
+
+def assess(con: duckdb.DuckDBPyConnection, where: str = "", params: list | None = None,
+           cfg: HealthConfig | None = None) -> pd.DataFrame:
+    """The health of the `features` snapshots `where` selects, with the manual traits as they stand
+    now (source traits and `trait_edits`), written nowhere. One row per (account_id, as_of)."""
+    feats = con.execute(f"select * from features {where}", params or []).df()
+    now = current_traits(con, where, params)
+    feats = feats.drop(columns=[c for c in now.columns if c in feats and c not in KEYS])
+    feats = feats.merge(now, on=KEYS, how="left")
+    return score(feats, cfg or load_config())

@@ -29,28 +29,36 @@ def readiness(db: str, stamp: int) -> tuple[str, str] | None:
     return queries.readiness(db, have, dates)
 
 
-@st.cache_resource
 def app_store():
-    """The operational store's engine (one pool per server)."""
+    """The operational store's engine (one pool per URL for the server)."""
     from features import appstore
     return appstore.engine()
 
 
-def app_stamp() -> tuple[int, ...]:
-    """Changes whenever a person writes: part of the keys of what shows people's writes."""
+def app_stamp() -> tuple:
+    """The store's URL and a stamp that changes whenever a person writes: part of the keys of
+    everything that shows people's writes."""
     from features import appstore
-    return appstore.stamp(app_store())
+    return (appstore.default_url(), *appstore.stamp(app_store()))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def portfolio(db: str, stamp: int, as_of, app_stamp: tuple[int, ...]) -> pd.DataFrame:
-    """The scored accounts at `as_of` with their latest status notes."""
+def portfolio(db: str, stamp: int, as_of, app_stamp: tuple) -> pd.DataFrame:
+    """The scored accounts at `as_of` with their latest status notes, and the health of accounts
+    whose traits people changed since, as it stands now."""
     from features import appstore
-    return queries.with_notes(queries.portfolio(db, as_of), appstore.notes(app_store()))
+    frame = queries.with_notes(queries.portfolio(db, as_of), appstore.notes(app_store()))
+    return queries.with_current_health(frame, health_now(db, stamp, as_of, app_stamp))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def health_now(db: str, stamp: int, as_of, app_stamp: tuple) -> pd.DataFrame:
+    from features import appstore
+    return queries.health_now(db, appstore.edits(app_store()), as_of)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def app_history(account_id: str, app_stamp: tuple[int, ...]) -> dict:
+def app_history(account_id: str, app_stamp: tuple) -> dict:
     return queries.app_history(app_store(), account_id)
 
 
@@ -91,6 +99,6 @@ def owners(db: str, stamp: int) -> list[str]:
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def audit_log(app_stamp: tuple[int, ...]) -> pd.DataFrame:
+def audit_log(app_stamp: tuple) -> pd.DataFrame:
     from features import appstore
     return appstore.audit_log(app_store())

@@ -90,6 +90,54 @@ def with_notes(frame: pd.DataFrame, notes: pd.DataFrame) -> pd.DataFrame:
     return frame.merge(latest[cols] if len(latest) else pd.DataFrame(columns=cols), on="account_id", how="left")
 
 
+HEALTH_COLUMNS = ["health_score", "health_tier", "coverage", "missing_traits", "stale_traits"]
+
+
+def health_now(db: str, edits: pd.DataFrame, as_of) -> pd.DataFrame:
+    """The health at `as_of` of the accounts people edited, with their edits as they stand now:
+    what the next `radar health` will compute, without writing the warehouse. One row per account.
+
+    The warehouse is attached read-only to a private in-memory DuckDB, where a temporary
+    `trait_edits` (the operational store's) shadows the copy the last refresh took."""
+    from features import health
+    if edits.empty:
+        return pd.DataFrame(columns=["account_id", "as_of"])
+    con = duckdb.connect()
+    try:
+        con.execute("set enable_progress_bar = false")
+        con.execute(f"attach '{db.replace(chr(39), chr(39) * 2)}' as warehouse (read_only)")
+        con.execute("use warehouse")
+        con.register("app_edits", edits.astype({"edited_at": "datetime64[us]"}))
+        con.execute("create temp table trait_edits as select account_id, trait, value, edited_by, "
+                    "cast(edited_at as timestamp) as edited_at from app_edits")
+        ids = sorted(edits["account_id"].unique())
+        return health.assess(con, "where as_of = ? and list_contains(?, account_id)", [as_of, ids])
+    finally:
+        con.close()
+
+
+def with_current_health(frame: pd.DataFrame, now: pd.DataFrame) -> pd.DataFrame:
+    """`frame` (one row per account) with the health columns of the accounts in `now` replaced."""
+    if now.empty or frame.empty:
+        return frame
+    fresh = now.set_index("account_id")
+    out = frame.set_index("account_id")
+    hit = out.index.intersection(fresh.index)
+    for col in HEALTH_COLUMNS:
+        if col in fresh:
+            out.loc[hit, col] = fresh.loc[hit, col]
+    return out.reset_index()
+
+
+def with_current_rows(history: pd.DataFrame, now: pd.DataFrame) -> pd.DataFrame:
+    """An account's health history with the snapshots in `now` (same account) replaced by them."""
+    if now.empty:
+        return history
+    keep = ~pd.to_datetime(history["as_of"]).isin(pd.to_datetime(now["as_of"]))
+    return pd.concat([history[keep], now[[c for c in history.columns if c in now]]], ignore_index=True) \
+        .sort_values("as_of", ignore_index=True)
+
+
 def app_history(eng, account_id: str) -> dict:
     """An account's trait edits and notes from the operational store, and its current traits."""
     from features import appstore

@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from portal import components as ui
-from portal import access, auth, data, safe, state
+from portal import access, auth, data, queries, safe, state
 from portal.account_views import drivers_block, trends_block, update_block, users_block, workflows_block
 from portal.settings import load_settings
 from portal.summary import account_summary
@@ -45,6 +45,8 @@ app = data.app_stamp()
 row = data.portfolio(db, stamp, latest, app).set_index("account_id").loc[account_id]
 d = data.account_detail(db, stamp, account_id, s.recent_rows)
 history = data.app_history(account_id, app)
+health_now = data.health_now(db, stamp, latest, app)
+d = d | {"health": queries.with_current_rows(d["health"], health_now[health_now["account_id"] == account_id])}
 feats = d["features"].iloc[-1] if len(d["features"]) else pd.Series(dtype=float)
 st.title(safe.md(row["name"]))
 st.markdown(f"**Owner** {safe.md(row['owner'])} · **Segment** {safe.md(row['segment'])} · **ARR** {ui.usd(row['arr'])} · "

@@ -142,7 +142,7 @@ def test_delivery_silence_finds_a_regular_event_that_stopped(tmp_path):
 
 
 def test_features_command_writes_table_and_parquet(tiny_db, tmp_path):
-    from features import cli
+    from radar import cli
     out = tmp_path / "f.parquet"
     assert cli.main(["features", "--db", str(tiny_db), "--as-of", AS_OF, "--out", str(out)]) == 0
     assert len(pd.read_parquet(out)) == 1

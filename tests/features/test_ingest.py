@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from features import cli
+from radar import cli
 from features.ingest import IngestError, ingest
 from features.warehouse import connect
 from tests.conftest import quiet

@@ -19,12 +19,22 @@ def registry(mlflow_store, tmp_path, monkeypatch):
     return tmp_path
 
 
+def statuses(node) -> list:
+    """Every st.status box on the page, in order."""
+    found = []
+    for child in (node.children.values() if isinstance(getattr(node, "children", None), dict) else []):
+        if type(child).__name__ == "Status":
+            found.append(child)
+        found += statuses(child)
+    return found
+
+
 def wait_for_job(at, label: str, timeout_s: float = 120):
     deadline = time.time() + timeout_s
     while time.time() < deadline:
         at.run()
-        statuses = [s for s in at.get("expandable") if label in str(s.proto.label)]
-        if statuses and "running" not in str(statuses[-1].proto.label):
+        boxes = [b for b in statuses(at.main) if str(b.label).startswith(label)]
+        if boxes and "running" not in str(boxes[-1].label):
             return at
         time.sleep(0.5)
     raise AssertionError(f"the {label} job did not finish in {timeout_s}s")

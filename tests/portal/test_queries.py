@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from portal import actions, queries
+from portal.access import AccessDenied, Identity
 
 
 @pytest.fixture
@@ -122,10 +123,20 @@ def test_only_traits_a_person_set_are_saved():
         "pulse": "poor"}
 
 
-def test_an_empty_update_is_refused_before_touching_the_warehouse(tmp_path):
+def test_an_update_is_stored_as_the_signed_in_person_and_only_where_they_may(tmp_path):
+    from features import appstore
+    eng = appstore.engine(f"sqlite:///{tmp_path / 'app.db'}")
+    sam = Identity("sam@example.com", "sam", "Avery Chen")
+    assert actions.save_account_update(sam, "a", "Avery Chen", {"pulse": "Poor "}, "  Call booked  ", eng) == 2
+    assert appstore.edits(eng)[["trait", "value", "edited_by"]].values.tolist() == [["pulse", "poor", "sam@example.com"]]
+    assert appstore.notes(eng)["note"].tolist() == ["Call booked"]
+    with pytest.raises(AccessDenied):
+        actions.save_account_update(sam, "b", "Bo", {"pulse": "poor"}, None, eng)
     with pytest.raises(ValueError, match="nothing to save"):
-        actions.save_account_update(str(tmp_path / "absent.duckdb"), "a", "Jo", {}, "   ")
-    assert not (tmp_path / "absent.duckdb").exists()
+        actions.save_account_update(sam, "a", "Avery Chen", {}, "   ", eng)
+    with pytest.raises(ValueError, match="not a pulse value"):
+        actions.save_account_update(sam, "a", "Avery Chen", {"pulse": "great"}, None, eng)
+    assert len(appstore.edits(eng)) == 1 and len(appstore.audit_log(eng)) == 2
 
 
 def test_a_background_job_keeps_its_progress_and_result():
