@@ -130,18 +130,18 @@ def plan(con: duckdb.DuckDBPyConnection, dates: Sequence[dt.date], s: PipelineSe
 
 def provide_history(runner: Runner, since: dt.date) -> None:
     """Give an incremental build the users' activity the last one kept, up to `since`."""
-    runner.provide("user_history", f"select * from {HISTORY} where period <= ?", [since])
+    runner.provide("kept_user_history", f"select * from {HISTORY} where period <= ?", [since])
 
 
 def record(con: duckdb.DuckDBPyConnection, p: Plan, s: PipelineSettings, end: dt.date) -> None:
-    """Keep what the next build needs: the users' activity (from the run's `user_periods`), the
+    """Keep what the next build needs: the users' activity (the run's `user_history`), the
     fingerprints at the dates this build settled, and the build itself. No transaction of its own."""
     con.execute(f"create schema if not exists {STATE_SCHEMA}")
     con.execute(f"create table if not exists {KNOWN} (as_of date, source varchar, rows bigint, fingerprint hugeint)")
     con.execute(f"create table if not exists {BUILDS} (built_at timestamp, mode varchar, data_end date, "
                 f"since date, dates_built integer, traits_from date, definitions varchar)")
-    if p.full or p.build:
-        _keep_history(con, p.dates)
+    con.execute(f"create or replace table {HISTORY} as "
+                f"select * from temp.main.user_history where period is not null")
     settled = p.dates if p.full else tuple(d for d in p.dates if d > p.since or d >= (p.traits_from or dt.date.max))
     if p.full:
         con.execute(f"delete from {KNOWN}")
@@ -154,20 +154,6 @@ def record(con: duckdb.DuckDBPyConnection, p: Plan, s: PipelineSettings, end: dt
     con.execute(f"insert into {BUILDS} values (?, ?, ?, ?, ?, ?, ?)",
                 [dt.datetime.now(), "full" if p.full else "incremental", end, p.since, len(p.build),
                  p.traits_from, definitions(s)])
-
-
-def _keep_history(con: duckdb.DuckDBPyConnection, dates: Sequence[dt.date]) -> None:
-    """`user_history`: the run's user periods up to the last date, those up to the one before it
-    merged into one per user (a later build keeps one of those two dates last)."""
-    if not dates:
-        return
-    last, merged = dates[-1], dates[-2] if len(dates) > 1 else dates[-1]
-    con.execute(f"""create or replace table {HISTORY} as
-        select account_id, user_id, case when period <= $merged then $merged else period end as period,
-               min(first_day) as first_day, max(last_day) as last_day, cast(sum(active_days) as bigint) as active_days
-        from temp.main.user_periods
-        where period <= $last
-        group by all""", {"merged": merged, "last": last})
 
 
 def _quote(text: str) -> str:
@@ -201,7 +187,8 @@ def _recorded(con: duckdb.DuckDBPyConnection, sources: Sequence[str]) -> dict[tu
 
 def _rewritten(con: duckdb.DuckDBPyConnection, since: dt.date, end: dt.date) -> str | None:
     """The source known on or before `since` that is not what the last build saw, if any."""
-    events = con.execute("select count(*) from events where cast(occurred_at as date) <= ?", [since]).fetchall()[0][0]
+    events = con.execute("select count(*) from events where occurred_at < cast(? as timestamp)",
+                         [since + dt.timedelta(days=1)]).fetchall()[0][0]
     kept = con.execute(f"select coalesce(sum(events), 0) from {STATE_SCHEMA}.type_days where event_date <= ?",
                        [since]).fetchall()[0][0]
     if events != kept:

@@ -36,15 +36,15 @@ def data_end(con: duckdb.DuckDBPyConnection) -> dt.date:
         end = None
     if end is not None:
         return end.date() if isinstance(end, dt.datetime) else end
-    row = con.execute("""select greatest(
-        (select max(cast(occurred_at as date)) from events),
-        (select max(cast(opened_at as date)) from tickets),
-        (select max(cast(occurred_at as date)) from touchpoints))""").fetchall()[0]
+    row = con.execute("""select cast(greatest(
+        (select max(occurred_at) from events),
+        (select max(opened_at) from tickets),
+        (select max(occurred_at) from touchpoints)) as date)""").fetchall()[0]
     return row[0] or dt.date.today()
 
 
 def first_event_day(con: duckdb.DuckDBPyConnection) -> dt.date | None:
-    return con.execute("select min(cast(occurred_at as date)) from events").fetchall()[0][0]
+    return con.execute("select cast(min(occurred_at) as date) from events").fetchall()[0][0]
 
 
 def month_ends(first: dt.date | None, end: dt.date, warmup_days: int) -> list[dt.date]:
@@ -129,11 +129,13 @@ def window_lengths(s: PipelineSettings) -> tuple[int, ...]:
                          w.long_days, d.lookback_days}))
 
 
-def run_params(s: PipelineSettings, end: dt.date, since: dt.date | None, last_date: dt.date) -> dict[str, object]:
+def run_params(s: PipelineSettings, end: dt.date, since: dt.date | None, dates: Sequence[dt.date]) -> dict[str, object]:
     """Every bound value of the feature SQL: the config's, the data end, `since` (the day after
-    which grains are (re)built; the beginning of time in a full build) and the last observation
-    date (of the whole history, not only of the dates this run builds)."""
-    return s.params() | {"data_end": end, "since": since or BEGINNING, "last_date": last_date}
+    which grains are (re)built; the beginning of time in a full build), and from all the
+    observation dates (not only those this run builds) the last and the one before it."""
+    dates = sorted(dates) or [end]
+    return s.params() | {"data_end": end, "since": since or BEGINNING, "last_date": dates[-1],
+                         "merge_date": dates[-2] if len(dates) > 1 else dates[-1]}
 
 
 def register_inputs(runner: BaseRunner, dates: Sequence[dt.date], first_day: dt.date | None,
@@ -159,9 +161,10 @@ def register_inputs(runner: BaseRunner, dates: Sequence[dt.date], first_day: dt.
                     [(w.name, w.event_type, w.persona.lower(), w.per_user_per_30d, w.description)
                      for w in s.workflows])
     register_trait_values(runner, s.traits)
-    # what an earlier build kept of each user's activity; a full build starts from nothing
-    runner.register("user_history", [("account_id", "varchar"), ("user_id", "varchar"), ("period", "date"),
-                                     ("first_day", "date"), ("last_day", "date"), ("active_days", "bigint")], [])
+    # what an earlier build kept of each user's activity (sql/base/user_history.sql); a full
+    # build starts from nothing
+    runner.register("kept_user_history", [("account_id", "varchar"), ("user_id", "varchar"), ("period", "date"),
+                                          ("first_day", "date"), ("last_day", "date"), ("active_days", "bigint")], [])
 
 
 def register_trait_values(runner: BaseRunner, traits: Sequence[TraitSpec]) -> None:
@@ -171,15 +174,14 @@ def register_trait_values(runner: BaseRunner, traits: Sequence[TraitSpec]) -> No
 
 
 def feature_runner(con: duckdb.DuckDBPyConnection, dates: Sequence[dt.date], s: PipelineSettings,
-                   keep: Keep | None = None, end: dt.date | None = None,
-                   first_day: dt.date | None = None, last_date: dt.date | None = None) -> Runner:
+                   keep: Keep | None = None, end: dt.date | None = None, first_day: dt.date | None = None,
+                   all_dates: Sequence[dt.date] | None = None) -> Runner:
     """A DuckDB Runner for the feature SQL at `dates`, with every input registered from `s`.
     With `keep`, grains are kept in the warehouse (rebuilt after `keep.since`). `end` and
-    `first_day` default to the warehouse's data end and first event day, `last_date` to the
-    last of `dates`."""
+    `first_day` default to the warehouse's data end and first event day; `all_dates` (every
+    observation date, when this run builds only some) to `dates`."""
     since = keep.since if keep else None
     end = end or data_end(con)
-    last = last_date or max(dates, default=end)
-    r = Runner(con, sources=SOURCES, params=run_params(s, end, since, last), keep=keep)
+    r = Runner(con, sources=SOURCES, params=run_params(s, end, since, all_dates or dates), keep=keep)
     register_inputs(r, dates, first_day or first_event_day(con), s)
     return r

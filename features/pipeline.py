@@ -111,7 +111,7 @@ def run(con: duckdb.DuckDBPyConnection, as_of: dt.date | None = None, out: Path 
 
 
 def _incremental_layout(con, p: incremental.Plan, s: PipelineSettings, end: dt.date, first, progress):
-    runner = feature_runner(con, p.build, s, Keep(None if p.full else p.since), end, first, p.dates[-1])
+    runner = feature_runner(con, p.build, s, Keep(None if p.full else p.since), end, first, p.dates)
     if not p.full:
         incremental.provide_history(runner, p.since)
     return runner, _layout(con, runner, s, progress)

@@ -27,6 +27,7 @@ import datetime as dt
 import json
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
@@ -101,10 +102,17 @@ def load_models(root: Path = SQL_ROOT) -> dict[str, SqlModel]:
     """Every SQL file below `root` that the runner materialises (kind `query` files are skipped),
     by name. Refuses two files of one name, and a file whose SQL reads a table its header does
     not list (or lists one it never reads)."""
+    paths = sorted(Path(root).rglob("*.sql"))
+    return dict(_load(tuple((p, p.stat().st_mtime_ns, p.stat().st_size) for p in paths)))
+
+
+@lru_cache(maxsize=16)
+def _load(files: tuple[tuple[Path, int, int], ...]) -> tuple[tuple[str, SqlModel], ...]:
+    """load_models for these files as they are now (a file that changes is read again)."""
     models: dict[str, SqlModel] = {}
     parser = duckdb.connect()
     try:
-        for path in sorted(Path(root).rglob("*.sql")):
+        for path, _, _ in files:
             m = parse(path)
             if m.kind == "query":
                 continue
@@ -114,7 +122,7 @@ def load_models(root: Path = SQL_ROOT) -> dict[str, SqlModel]:
             models[m.name] = m
     finally:
         parser.close()
-    return models
+    return tuple(models.items())
 
 
 def tables_read(con: duckdb.DuckDBPyConnection, sql: str) -> set[str]:

@@ -4,4 +4,4 @@
 select distinct account_id, user_id, event_date
 from stg_events
 where user_id is not null
-  and event_date > $since
+  and occurred_at >= cast($since + 1 as timestamp)  -- the days after $since, read by time

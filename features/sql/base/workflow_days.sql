@@ -8,5 +8,5 @@ select e.account_id, w.name as workflow, e.event_date,
 from stg_events as e
 join workflows as w on w.event_type = e.event_type
 left join stg_users as u on u.user_id = e.user_id
-where e.event_date > $since
+where e.occurred_at >= cast($since + 1 as timestamp)  -- the days after $since, read by time
 group by e.account_id, w.name, e.event_date

@@ -1,11 +1,11 @@
 -- grain: one row per (account_id, as_of, persona) with registered users (created on or before
 -- as_of, not deactivated by then; persona 'unknown' when not given): how many, how many were
 -- active in the $recent_days days up to as_of, and how many had no activity on or before it
--- reads: spine, stg_users, user_periods, user_recency
+-- reads: spine, stg_users, user_history, user_recency
 with first_seen as (
-    select up.user_id, min(up.first_day) as first_event_date
-    from user_periods as up
-    group by up.user_id
+    select uh.user_id, min(uh.first_day) as first_event_date
+    from user_history as uh
+    group by uh.user_id
 ),
 users as (
     select u.user_id, u.account_id, coalesce(u.persona, 'unknown') as persona,
