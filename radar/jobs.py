@@ -36,7 +36,9 @@ def ingest(source_dir: Path, db: Path, say: Say, wait: bool = True) -> dict:
     return summary
 
 
-def features(db: Path, as_of: dt.date | None, out: Path | None, say: Say, wait: bool = True):
+def features(db: Path, as_of: dt.date | None, out: Path | None, say: Say, wait: bool = True,
+             full: bool = False, engine: str = "duckdb", master: str | None = None, source: Path | None = None):
+    """Build (or, with `source`, load a Spark run's folder) on a copy of the warehouse and swap it in."""
     from features import appstore, pipeline
     from features.publish import publishing
     from features.warehouse import open_existing
@@ -44,7 +46,12 @@ def features(db: Path, as_of: dt.date | None, out: Path | None, say: Say, wait: 
     open_existing(db).close()  # a missing warehouse says how to make one before any lock is taken
     with publishing(db, "features", wait=wait, say=say) as work, open_existing(work) as con:
         appstore.export_edits(con, appstore.engine())
-        frame = pipeline.run(con, as_of, out, progress=say)
+        if source is not None or engine == "spark":
+            from features import spark_engine
+            frame = (spark_engine.load(con, source, as_of, progress=say) if source is not None else
+                     spark_engine.run(con, out or db.with_name(db.stem + ".spark"), master, as_of, progress=say))
+        else:
+            frame = pipeline.run(con, as_of, out, progress=say, full=full)
     say(f"features: {len(frame):,} snapshots x {frame.shape[1] - 2} features "
         f"({frame['as_of'].nunique()} dates) in {time.perf_counter() - t0:.1f}s")
     return frame

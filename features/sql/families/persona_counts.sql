@@ -7,7 +7,7 @@ with first_seen as (
     from user_history as uh
     group by uh.user_id
 ),
-users as (
+people as (
     select u.user_id, u.account_id, coalesce(u.persona, 'unknown') as persona,
            cast(u.created_at as date) as created_on, cast(u.deactivated_at as date) as deactivated_on,
            f.first_event_date
@@ -19,7 +19,7 @@ registered as (
            sum(case when u.first_event_date is null or u.first_event_date > s.as_of then 1 else 0 end)
                as never_logged_in
     from spine as s
-    join users as u
+    join people as u
       on u.account_id = s.account_id and u.created_on <= s.as_of
      and (u.deactivated_on is null or u.deactivated_on > s.as_of)
     group by s.account_id, s.as_of, u.persona
@@ -29,7 +29,7 @@ active as (
     -- whichever account their events name)
     select s.account_id, s.as_of, u.persona, count(*) as active_30d
     from (select distinct ur.user_id, ur.as_of from user_recency as ur where ur.recency_days < $recent_days) as a
-    join users as u on u.user_id = a.user_id
+    join people as u on u.user_id = a.user_id
     join spine as s
       on s.account_id = u.account_id and s.as_of = a.as_of and u.created_on <= s.as_of
      and (u.deactivated_on is null or u.deactivated_on > s.as_of)

@@ -1,0 +1,136 @@
+"""The same feature SQL on Spark: transpiled from the files DuckDB runs, and giving the same
+features, value for value. One local SparkSession serves every test here."""
+from __future__ import annotations
+
+import ast
+import datetime as dt
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from features import pipeline
+from features.ingest import ingest
+from features.inputs import data_end
+from features.runner import load_models
+from features.transpile import decimal_literals, to_spark
+from features.warehouse import connect
+from tests.conftest import quiet
+
+ROOT = Path(__file__).resolve().parents[2]
+MARTS = {"user_activity": ["account_id", "user_id"], "recent_activity": ["account_id", "event_type"],
+         "adoption_personas": ["account_id", "as_of", "persona"],
+         "adoption_workflows": ["account_id", "as_of", "workflow"]}
+
+
+def assert_agree(duck: pd.DataFrame, spark: pd.DataFrame, keys: list[str], what: str) -> None:
+    """Same columns in the same order, same rows, numbers within 1e-9, text and nulls equal."""
+    assert list(spark.columns) == list(duck.columns), what
+    a = duck.sort_values(keys, ignore_index=True)
+    b = spark.sort_values(keys, ignore_index=True)
+    assert len(a) == len(b), f"{what}: {len(a)} rows in DuckDB, {len(b)} on Spark"
+    for col in a.columns:
+        x, y = a[col], b[col]
+        if pd.api.types.is_numeric_dtype(x) and not pd.api.types.is_bool_dtype(x):
+            x, y = x.astype(float).to_numpy(), y.astype(float).to_numpy()
+            assert np.array_equal(np.isnan(x), np.isnan(y)), f"{what}.{col}: nulls differ"
+            assert np.allclose(x, y, rtol=1e-9, atol=1e-9, equal_nan=True), \
+                f"{what}.{col}: largest difference {np.nanmax(np.abs(x - y))}"
+        else:
+            same = (x.astype(object) == y.astype(object)) | (x.isna() & y.isna())
+            assert same.all(), f"{what}.{col}: {x[~same].head(3).tolist()} vs {y[~same].head(3).tolist()}"
+
+
+def test_every_feature_sql_file_has_a_spark_form_with_named_parameters():
+    for name, m in load_models().items():
+        spark_sql = to_spark(m.sql)
+        assert "$" not in spark_sql.split("*/")[-1], name  # comments keep their text; the SQL binds :name
+        assert all(f":{p}" in spark_sql for p in m.params), name
+
+
+def test_no_feature_sql_file_divides_by_a_decimal_literal():
+    """`x * 1.0 / y` is DOUBLE in DuckDB and DECIMAL in Spark; the files cast instead."""
+    assert {n: decimal_literals(m.sql) for n, m in load_models().items() if decimal_literals(m.sql)} == {}
+    assert decimal_literals("select a * 1.0 / b from t") == ["1.0"]  # the check itself finds one
+
+
+def test_only_the_spark_engine_imports_pyspark_and_only_when_it_runs():
+    importers = []
+    for path in sorted((ROOT / "features").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            if any(n.split(".")[0] == "pyspark" for n in names):
+                importers.append((path.name, node.col_offset > 0))
+    assert importers and {p for p, _ in importers} == {"spark_engine.py"}
+    assert all(inside for _, inside in importers)  # inside functions: nothing at import time
+    code = "import sys, features.spark_engine, features.pipeline; print('pyspark' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_a_spark_run_refuses_a_warehouse_whose_source_folder_is_gone(tiny_db, tiny_source, tmp_path):
+    from features.spark_engine import run
+    shutil.rmtree(tiny_source)
+    with connect(tiny_db) as con, pytest.raises(FileNotFoundError, match="Spark reads the source files"):
+        run(con, tmp_path / "out")
+
+
+@pytest.fixture(scope="module")
+def spark():
+    pytest.importorskip("pyspark")
+    from features.spark_engine import session
+    s = session("local[2]", {"spark.sql.shuffle.partitions": "1", "spark.default.parallelism": "2"})
+    s.sparkContext.setLogLevel("ERROR")
+    yield s
+    s.stop()
+
+
+def test_spark_and_duckdb_agree_on_the_tiny_fixture(spark, tiny_source, tiny_db):
+    from features.spark_engine import build
+    with connect(tiny_db) as con:
+        duck, _ = pipeline.build(con, progress=quiet)
+        end, edits = data_end(con), con.execute("select * from trait_edits").df()
+    built = build(spark, tiny_source, end, trait_edits=edits, progress=quiet)
+    on_spark = built.features.toPandas().astype({"as_of": "datetime64[us]"})
+    assert_agree(duck, on_spark, ["account_id", "as_of"], "tiny features")
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory):
+    """A small generated portfolio (15 accounts, 9 months) ingested and built by DuckDB."""
+    from features.sample.generate import generate
+    root = tmp_path_factory.mktemp("spark_sample")
+    generate(root / "src", accounts=15, months=9, end=dt.date(2026, 6, 30), seed=5, fmt="parquet", progress=quiet)
+    db = root / "duck.duckdb"
+    ingest(root / "src", db, progress=quiet)
+    with connect(db) as con:
+        pipeline.run(con, progress=quiet)
+    return root, db
+
+
+def test_spark_and_duckdb_agree_on_a_small_sample_through_the_folder_it_writes(spark, small):
+    from features.spark_engine import run
+    from radar import cli
+    root, db = small
+    loaded = root / "spark.duckdb"
+    shutil.copy(db, loaded)
+    with connect(loaded) as con:
+        run(con, root / "out", spark=spark, progress=quiet)  # builds on Spark, writes, loads
+    shutil.copy(db, root / "from.duckdb")  # the same folder through `radar features --from`
+    assert cli.main(["features", "--db", str(root / "from.duckdb"), "--from", str(root / "out")]) == 0
+    with connect(db, read_only=True) as duck, connect(loaded, read_only=True) as on_spark, \
+            connect(root / "from.duckdb", read_only=True) as from_cli:
+        for table, keys in {"features": ["account_id", "as_of"], **MARTS}.items():
+            expected = duck.execute(f"select * from {table}").df()
+            assert_agree(expected, on_spark.execute(f"select * from {table}").df(), keys, table)
+            assert_agree(expected, from_cli.execute(f"select * from {table}").df(), keys, f"{table} (--from)")
+        assert len(expected) > 0
+        assert (duck.execute("select * from feature_catalog").df()
+                .equals(on_spark.execute("select * from feature_catalog").df()))
+        dates = [r[0] for r in duck.execute("select distinct as_of from features order by 1").fetchall()]
+    assert sorted(p.name for p in (root / "out" / "features").glob("as_of=*")) == [f"as_of={d}" for d in dates]
