@@ -84,7 +84,9 @@ def test_a_spark_run_refuses_a_warehouse_whose_source_folder_is_gone(tiny_db, ti
 def spark():
     pytest.importorskip("pyspark")
     from features.spark_engine import session
-    s = session("local[2]", {"spark.sql.shuffle.partitions": "1", "spark.default.parallelism": "2"})
+    # tiny data: one shuffle partition, no adaptive re-planning or code generation per stage
+    s = session("local[2]", {"spark.sql.shuffle.partitions": "1", "spark.default.parallelism": "2",
+                             "spark.sql.adaptive.enabled": "false", "spark.sql.codegen.wholeStage": "false"})
     s.sparkContext.setLogLevel("ERROR")
     yield s
     s.stop()
