@@ -69,7 +69,8 @@ def build(con: duckdb.DuckDBPyConnection, as_of: dt.date | None = None,
 def run(con: duckdb.DuckDBPyConnection, as_of: dt.date | None = None, out: Path | None = None,
         progress=print, full: bool = False) -> pd.DataFrame:
     """Build features and write tables `features` and `feature_catalog` and the portal's marts
-    (and Parquet to `out`), in one transaction. Returns the snapshots this build computed.
+    (and every snapshot as Parquet to `out`), in one transaction. Returns the snapshots this
+    build computed.
 
     Without `as_of`: the dates that are new since the last build (and the trait columns of the
     dates whose traits changed), or every date with `full`, or when an incremental build cannot
@@ -83,9 +84,8 @@ def run(con: duckdb.DuckDBPyConnection, as_of: dt.date | None = None, out: Path 
     p = incremental.plan(con, month_ends(first, end, s.warmup_days), s, end, full)
     if p.nothing:
         progress(f"  up to date: {len(p.dates)} dates, nothing new or changed since the last build")
-        frame = con.execute("select * from features limit 0").df()
-        write_parquet(frame, out)
-        return frame
+        _write_all(con, out)
+        return con.execute("select * from features limit 0").df()
     _say_plan(p, progress)
     runner, lay = _incremental_layout(con, p, s, end, first, progress)
     if not p.full and (existing := columns_of(con, "features")) != lay.columns:
@@ -105,9 +105,14 @@ def run(con: duckdb.DuckDBPyConnection, as_of: dt.date | None = None, out: Path 
         if not p.full and p.traits_from is not None:
             _update_traits(con, p, s, end, lay)
     progress(f"  written       {time.perf_counter() - t0:5.1f}s")
-    frame = _rows(con, lay, "feature_rows")
-    write_parquet(frame, out)
-    return frame
+    _write_all(con, out)
+    return _rows(con, lay, "feature_rows")
+
+
+def _write_all(con: duckdb.DuckDBPyConnection, out: Path | None) -> None:
+    """Every snapshot the warehouse now holds, as Parquet at `out`."""
+    if out:
+        write_parquet(con.execute(f"select * from {main_table(con, 'features')} order by account_id, as_of").df(), out)
 
 
 def _incremental_layout(con, p: incremental.Plan, s: PipelineSettings, end: dt.date, first, progress):

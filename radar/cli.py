@@ -136,8 +136,9 @@ def parser() -> argparse.ArgumentParser:
                    help="if another job is writing the warehouse, stop at once (exit 1) instead of waiting for it")
     s.add_argument("--as-of", type=_date, default=None,
                    help="one observation date (default: every month end, building only those new or changed)")
-    s.add_argument("--out", default=None, help="also write the snapshots as Parquet here (with --engine spark: "
-                                               "the folder Spark writes, default: next to the warehouse)")
+    s.add_argument("--out", default=None, help="also write the snapshots as Parquet here (every date; with "
+                                               "--as-of, that one); with --engine spark: the folder Spark writes "
+                                               "(default: NAME.spark beside the warehouse)")
     s.add_argument("--full", action="store_true", help="rebuild every date, not only the new or changed ones")
     s.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb",
                    help="where the feature SQL runs; spark needs `pip install .[spark]` and Java 17 (docs/scale.md)")

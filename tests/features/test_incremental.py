@@ -133,3 +133,16 @@ def test_one_date_asked_for_leaves_the_build_state_alone(month_before):
         said = []
         pipeline.run(con, progress=said.append)
     assert said[0].startswith("  up to date")
+
+
+def test_the_parquet_out_holds_every_date_even_when_a_build_computes_one_or_none(month_before, sample_db, tmp_path):
+    out = tmp_path / "features.parquet"
+    with connect(month_before) as con:
+        restore_sources(con, sample_db)
+        built = pipeline.run(con, out=out, progress=quiet)
+        assert built["as_of"].nunique() == 1
+        every = con.execute("select * from features order by account_id, as_of").df()
+        pd.testing.assert_frame_equal(pd.read_parquet(out), every, check_dtype=False)
+        out.unlink()
+        assert len(pipeline.run(con, out=out, progress=quiet)) == 0  # up to date: still written
+        pd.testing.assert_frame_equal(pd.read_parquet(out), every, check_dtype=False)
