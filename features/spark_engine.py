@@ -45,6 +45,7 @@ SPARK_TYPES = {"varchar": "string", "timestamp": "timestamp_ntz", "date": "date"
 DUCKDB_TYPES = {"StringType": "VARCHAR", "DoubleType": "DOUBLE", "LongType": "BIGINT", "IntegerType": "INTEGER",
                 "DateType": "DATE", "TimestampType": "TIMESTAMP", "TimestampNTZType": "TIMESTAMP",
                 "BooleanType": "BOOLEAN", "FloatType": "FLOAT", "ShortType": "SMALLINT", "ByteType": "TINYINT"}
+PAGE_SIZE = "4m"
 TRAIT_EDITS = (("account_id", "varchar"), ("trait", "varchar"), ("value", "varchar"),
                ("edited_by", "varchar"), ("edited_at", "timestamp"))
 
@@ -61,7 +62,12 @@ def session(master: str | None = None, conf: Mapping[str, str] | None = None):
         if (master or "local").startswith("local"):
             builder = builder.config("spark.driver.memory", os.environ.get("RADAR_SPARK_DRIVER_MEMORY", "4g"))
     # timestamps are wall-clock times (DuckDB's TIMESTAMP); no session zone may shift them
-    settings = {"spark.sql.session.timeZone": "UTC", "spark.sql.timestampType": "TIMESTAMP_NTZ"} | dict(conf or {})
+    settings = {"spark.sql.session.timeZone": "UTC", "spark.sql.timestampType": "TIMESTAMP_NTZ"}
+    if not (remote and not master):  # a Connect server's memory settings are its own
+        # the feature table joins some twenty aggregates in one stage, each taking a memory page
+        # when it starts; Spark's default page (up to 64 MB) exhausts a task's share at about 16
+        settings["spark.buffer.pageSize"] = PAGE_SIZE
+    settings |= dict(conf or {})
     for k, v in settings.items():
         builder = builder.config(k, v)
     return builder.getOrCreate()
