@@ -30,9 +30,11 @@ def save_account_update(who: Identity, account_id: str, account_owner: str | Non
     note = (note or "").strip() or None
     if not traits and not note:
         raise ValueError("nothing to save: set a trait or write a note")
+    from features.traits import by_name
     validate(traits, note, who.name)
+    declared = by_name()
     return appstore.save_update(eng or appstore.engine(), account_id, who.name, who.role,
-                                {t: str(v).strip().lower() for t, v in traits.items()}, note)
+                                {t: declared[t].canonical(v) for t, v in traits.items()}, note)
 
 
 class BackgroundJob:
