@@ -89,8 +89,6 @@ def trends_block(health: pd.DataFrame, scores: pd.DataFrame, features: pd.DataFr
 
 def update_block(who: Identity, account_id: str, owner: str | None, history: dict) -> None:
     from features.traits import load_traits
-    if flash := st.session_state.pop(state.SAVED_FLASH, None):
-        st.success(flash)
     if access.may_edit(who, owner):
         traits = load_traits()
         current = history["current"]

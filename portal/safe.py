@@ -26,8 +26,9 @@ def md(value) -> str:
 
 
 def account_link(account_id: str) -> str:
-    """The portal's deep link to an account, with the id URL-encoded."""
-    return "/account?account=" + quote(str(account_id), safe="")
+    """The portal's deep link to an account, with the id URL-encoded. The root path with the
+    parameter: a new session that asks for a page path directly is told "page not found" first."""
+    return "/?account=" + quote(str(account_id), safe="")
 
 
 def neutralise(cell):

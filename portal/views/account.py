@@ -49,6 +49,8 @@ health_now = data.health_now(db, stamp, latest, app)
 d = d | {"health": queries.with_current_rows(d["health"], health_now[health_now["account_id"] == account_id])}
 feats = d["features"].iloc[-1] if len(d["features"]) else pd.Series(dtype=float)
 st.title(safe.md(row["name"]))
+if flash := st.session_state.pop(state.SAVED_FLASH, None):  # set by a save, shown after its rerun
+    st.success(flash)
 st.markdown(f"**Owner** {safe.md(row['owner'])} · **Segment** {safe.md(row['segment'])} · **ARR** {ui.usd(row['arr'])} · "
             f"**Renewal** {ui.day(row['renewal_date'])} ({'—' if pd.isna(row['days_to_renewal']) else int(row['days_to_renewal'])} days)")
 if isinstance(row["status_note"], str):

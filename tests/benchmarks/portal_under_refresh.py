@@ -45,7 +45,7 @@ def load_times(url: str, account: str, loads: int) -> dict[str, list[float]]:
         page = browser.new_page(viewport={"width": 1440, "height": 1200})
         for _ in range(loads):
             for name, path, ready in (("portfolio", "/", "Highest ARR at risk"),
-                                      ("account", f"/account?account={account}", "Why it is flagged")):
+                                      ("account", f"/?account={account}", "Why it is flagged")):
                 t0 = time.perf_counter()
                 page.goto(url + path)
                 page.get_by_text(ready).first.wait_for(timeout=120_000)

@@ -30,7 +30,7 @@ def test_plain_names_read_the_same_once_rendered():
 
 
 def test_links_encode_the_account_id():
-    assert safe.account_link("ACC 1/&x=y") == "/account?account=ACC%201%2F%26x%3Dy"
+    assert safe.account_link("ACC 1/&x=y") == "/?account=ACC%201%2F%26x%3Dy"
 
 
 def test_csv_cells_that_would_run_as_formulas_are_neutralised():
