@@ -74,7 +74,27 @@ def _engine(url: str) -> sa.Engine:
     if eng.dialect.name == "sqlite":
         sa.event.listen(eng, "connect", _sqlite_pragmas)
     meta.create_all(eng)
+    _append_only(eng)
     return eng
+
+
+APPEND_ONLY = {  # the audit log refuses updates and deletes, whoever asks
+    "sqlite": [f"create trigger if not exists audit_no_{op} before {op} on audit "
+               "begin select raise(abort, 'the audit log is append-only'); end" for op in ("update", "delete")],
+    "postgresql": [
+        "create or replace function audit_append_only() returns trigger language plpgsql as "
+        "$$ begin raise exception 'the audit log is append-only'; end $$",
+        "drop trigger if exists audit_append_only on audit",
+        "create trigger audit_append_only before update or delete on audit "
+        "for each statement execute function audit_append_only()",
+    ],
+}
+
+
+def _append_only(eng: sa.Engine) -> None:
+    with eng.begin() as con:
+        for ddl in APPEND_ONLY.get(eng.dialect.name, []):
+            con.exec_driver_sql(ddl)
 
 
 def _now() -> dt.datetime:

@@ -31,6 +31,19 @@ def _jobs() -> dict[str, actions.BackgroundJob]:
     return {}
 
 
+def runs_or_stop() -> pd.DataFrame:
+    """The runs table, or one message with the fix when the MLflow store cannot be read."""
+    from features.paths import tracking_uri
+    try:
+        return runs_table()
+    except Exception as e:  # a corrupt or unreachable store: say which and how to fix it, no traceback
+        st.error(f"The MLflow store at {tracking_uri()} cannot be read ({type(e).__name__}: "
+                 f"{str(e).splitlines()[0][:200]}).")
+        st.code("# point MLFLOW_TRACKING_URI at a working store, or start a fresh one:\n"
+                "mv mlruns/mlflow.db mlruns/mlflow.db.broken && radar train", language="bash")
+        st.stop()
+
+
 @st.cache_data(ttl=30, show_spinner="Reading MLflow…")
 def runs_table() -> pd.DataFrame:
     from model import tracking
@@ -56,7 +69,7 @@ def backtest_block(db: str) -> None:
     left.markdown("**All past months** (includes the model's training months: optimistic for the model)")
     fmt = {"Churn model": "{:.2f}", "Health score": "{:.2f}"}
     left.dataframe(backtest.scope_metrics(frame, s.unknown_health_score).style.format(fmt, na_rep="—"), hide_index=True)
-    runs = runs_table()
+    runs = runs_or_stop()
     champ = runs[runs["Aliases"].fillna("").str.contains("champion")] if "Aliases" in runs else runs.iloc[0:0]
     if len(champ):
         c = champ.iloc[0]
@@ -86,7 +99,7 @@ def backtest_block(db: str) -> None:
 
 
 def runs_block() -> None:
-    runs = runs_table()
+    runs = runs_or_stop()
     if runs.empty:
         st.info("No training runs in MLflow yet: train the first model on the *Retrain & promote* tab.")
         return
@@ -148,7 +161,7 @@ def manage_block(db: str, who: Identity) -> None:
     if st.button("Retrain the model", key="retrain"):
         _start("train", actions.train_job(db, who))
     _job_progress("train")
-    runs = runs_table()
+    runs = runs_or_stop()
     if runs.empty:
         return
     st.markdown("**Promote** a version to champion: the portfolio is then re-scored with it.")
