@@ -113,3 +113,8 @@ def owners(db: str, stamp: int) -> list[str]:
 def audit_log(app_stamp: tuple) -> pd.DataFrame:
     from features import appstore
     return appstore.audit_log(app_store())
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def tier_history(db: str, stamp: int) -> pd.DataFrame:
+    return queries.tier_history(db)

@@ -77,6 +77,20 @@ def readiness(db: str, have: set[str], dates: list) -> tuple[str, str] | None:
     return None
 
 
+def tier_history(db: str) -> pd.DataFrame:
+    """ARR and accounts per snapshot, owner, segment and risk tier (for the ARR-by-tier chart)."""
+    return query(db, """select s.as_of, coalesce(a.owner, 'Unassigned') as owner,
+                               coalesce(a.segment, 'Unknown') as segment, s.risk_tier,
+                               sum(s.arr) as arr, count(*) as accounts
+                        from scores as s left join accounts as a using (account_id)
+                        group by all order by s.as_of""")
+
+
+def tier_totals(history: pd.DataFrame) -> pd.DataFrame:
+    """One row per snapshot and risk tier: ARR and accounts summed over the rows given."""
+    return history.groupby(["as_of", "risk_tier"], as_index=False)[["arr", "accounts"]].sum()
+
+
 def portfolio(db: str, as_of) -> pd.DataFrame:
     """One row per scored account at `as_of` (features/sql/marts/portfolio.sql)."""
     return query(db, PORTFOLIO_SQL.read_text(), {"as_of": as_of})
@@ -162,7 +176,18 @@ def freshness(db: str) -> dict:
                                   string_agg(case when not c.present then c.column_name end, ', ') as absent_columns
                            from source_columns as c group by c.table_name order by c.table_name""")
     end = query(db, "select max(cast(occurred_at as date)) as d from events")["d"].iat[0]
-    return {"last_run": runs.iloc[0].to_dict() if len(runs) else None, "sources": sources, "data_end": end}
+    return {"last_run": runs.iloc[0].to_dict() if len(runs) else None, "sources": sources, "data_end": end,
+            "quarantine": quarantined(db)}
+
+
+def quarantined(db: str) -> pd.DataFrame:
+    """Rows the latest load quarantined, counted by source and reason."""
+    from features import ingest
+    with read(db) as con:
+        if hasattr(ingest, "quarantine_summary"):
+            return ingest.quarantine_summary(con)
+        return con.execute("select file as table_name, reason, count(*) as rows from quarantine "
+                           "group by all order by rows desc").df()
 
 
 def catalog(db: str) -> pd.DataFrame:
