@@ -118,3 +118,8 @@ def audit_log(app_stamp: tuple) -> pd.DataFrame:
 @st.cache_data(show_spinner=False, max_entries=8)
 def tier_history(db: str, stamp: int) -> pd.DataFrame:
     return queries.tier_history(db)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def former_account(db: str, stamp: int, account_id: str) -> dict:
+    return queries.former_account(db, account_id)

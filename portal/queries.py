@@ -201,6 +201,33 @@ def account_record(db: str, account_id: str) -> dict | None:
     return rows.iloc[0].to_dict() if len(rows) else None
 
 
+def former_account(db: str, account_id: str) -> dict:
+    """A former (or not yet active) customer: its score and health history, the last day a contract
+    covered it, and whether a contract covers it at all now."""
+    with read(db) as con:
+        scores = con.execute("""select s.as_of, s.churn_probability, s.risk_tier, s.arr, h.health_score,
+                                       coalesce(h.health_tier, 'unknown') as health_tier
+                                from scores as s left join health as h using (account_id, as_of)
+                                where s.account_id = ? order by s.as_of""", [account_id]).df()
+        last_covered, evergreen = con.execute(
+            "select max(end_date), bool_or(end_date is null) from contracts where account_id = ?",
+            [account_id]).fetchall()[0]
+    return {"scores": scores, "last_covered": last_covered, "evergreen": bool(evergreen)}
+
+
+def said_before(scores: pd.DataFrame, day, days_before: tuple[int, ...]) -> pd.DataFrame:
+    """What the model and the health score said about `days_before` days before `day`: the latest
+    snapshot on or before each of those dates (none when the account was not scored yet)."""
+    rows = []
+    stamps = pd.to_datetime(scores["as_of"])
+    for n in days_before:
+        target = pd.Timestamp(day) - pd.Timedelta(days=n)
+        seen = scores[stamps <= target]
+        if len(seen):
+            rows.append({"days_before": n, **seen.iloc[-1].to_dict()})
+    return pd.DataFrame(rows, columns=["days_before", *scores.columns])
+
+
 def account_options(db: str, as_of) -> pd.DataFrame:
     return query(db, """select s.account_id, coalesce(a.name, s.account_id) as name,
                                coalesce(a.owner, 'Unassigned') as owner from scores as s
@@ -300,6 +327,32 @@ def disagreements(view: pd.DataFrame) -> pd.DataFrame:
     poor_safe = view[(view["health_tier"] == "poor") & (view["risk_tier"] == "low")]
     return pd.concat([healthy_risky.assign(disagreement="Healthy score, high model risk"),
                       poor_safe.assign(disagreement="Poor score, low model risk")], ignore_index=True)
+
+
+def probability_then(scores: pd.DataFrame, then) -> float | None:
+    """An account's churn probability at the comparison snapshot, or None if it had none then."""
+    if then is None or scores.empty:
+        return None
+    hit = scores[pd.to_datetime(scores["as_of"]) == pd.Timestamp(then)]
+    return float(hit["churn_probability"].iat[0]) if len(hit) else None
+
+
+def workflow_rows(workflows: pd.DataFrame, personas: pd.DataFrame) -> pd.DataFrame:
+    """Each critical workflow against its target, in words: "2 of the 86 expected (43 managers x 2)"."""
+    if workflows.empty:
+        return workflows
+    registered = dict(zip(personas["persona"], personas["registered"])) if len(personas) else {}
+    out = workflows.copy()
+    out["registered"] = out["intended_persona"].map(registered).fillna(0).astype(int)
+    out["expected"] = out["per_user_per_30d"] * out["registered"]
+
+    def words(r) -> str:
+        if r.registered == 0:
+            return f"{int(r.by_persona):,} done; no {r.intended_persona} users are registered"
+        people = f"{r.registered:,} {r.intended_persona}" + ("" if r.registered == 1 else "s")
+        return f"{int(r.by_persona):,} of the {r.expected:,.0f} expected ({people} x {r.per_user_per_30d:g})"
+    out["done"] = [words(r) for r in out.itertuples()]
+    return out
 
 
 def user_statuses(active_within_days: int = 30) -> list[str]:

@@ -89,7 +89,7 @@ def test_only_an_analyst_can_retrain_or_promote(portal_db, mlflow_store):
 def test_leaders_see_every_write_in_the_audit_log(portal_db):
     owner, mine, _, _ = book(portal_db)
     at = open_page(role="sam", owner=owner, account=mine)
-    at.selectbox(key="edit_pulse").set_value("poor")
+    at.selectbox(key=f"edit_pulse_{mine}").set_value("poor")
     at.get("form_submit_button")[0].click().run()
     assert not at.exception and not at.error
     audit = open_page("views/audit.py", role="leader")
