@@ -10,7 +10,7 @@ from portal import access, auth, data, state
 st.set_page_config(page_title="Account Radar", layout="wide")
 db = data.db_path()
 who = auth.current(data.owners(db, data.stamp(db)))
-st.sidebar.caption(f"Signed in as **{who.name}** · {who.role}" + (f" · book of {who.owner}" if who.owner else ""))
+st.sidebar.text(f"Signed in as {who.name} · {who.role}" + (f" · book of {who.owner}" if who.owner else ""))
 auth.sign_out_button()
 
 deep_link = state.ACCOUNT_PARAM in st.query_params  # /?account=ID opens the account page

@@ -12,11 +12,12 @@ from portal.tables import Col
 
 ACCOUNT = {"account_id": Col("Open", "link"), "name": Col("Account", width="medium")}
 AT_RISK = {**ACCOUNT, "arr_at_risk": Col("ARR at risk", "money", "small"),
-           "churn_probability": Col("Churn probability", "percent", "small"), "risk_tier": Col("Risk", width="small"),
-           "renewal_date": Col("Renewal", "date", "small"), "arr": Col("ARR", "money", "small"),
-           "health_score": Col("Health", "int", "small"), "health_tier": Col("Health tier", width="small"),
+           "churn_probability": Col("Churn probability", "percent", "small"),
+           "renewal_date": Col("Renewal", "date", "small"), "health_score": Col("Health", "int", "small"),
            "top_driver": Col("Top reason", width="large"), "status_note": Col("Latest status note", width="medium"),
-           "owner": Col("Owner", width="small"), "segment": Col("Segment", width="small")}
+           "owner": Col("Owner", width="small"), "risk_tier": Col("Risk", width="small"),
+           "arr": Col("ARR", "money", "small"), "health_tier": Col("Health tier", width="small"),
+           "segment": Col("Segment", width="small")}
 RENEWALS = {**ACCOUNT, "renewal_date": Col("Renewal", "date", "small"), "days_to_renewal": Col("Days left", "int", "small"),
             "arr": Col("ARR", "money", "small"), "arr_at_risk": Col("ARR at risk", "money", "small"),
             "churn_probability": Col("Churn probability", "percent", "small"), "risk_tier": Col("Risk", width="small"),
@@ -38,7 +39,8 @@ SOURCES = {"table_name": Col("Source"), "status": Col("Status"), "file": Col("Fi
 
 
 def _delta(now, then, fmt):
-    return None if then is None else fmt(now - then)
+    """The change as text, or nothing when there is no earlier figure or it did not move."""
+    return None if then is None or now == then else fmt(now - then)
 
 
 def _signed_usd(d: float) -> str:
