@@ -117,6 +117,28 @@ def recent_block(tickets: pd.DataFrame, touchpoints: pd.DataFrame) -> None:
     ui.table(touchpoints, TOUCHPOINTS) if len(touchpoints) else st.caption("No touchpoints recorded.")
 
 
+def _save(who: Identity, account_id: str, owner: str | None, current: dict, names: list[str]) -> None:
+    """The form's submit callback: runs before the rerun, so it may reset the note it stored."""
+    picked = {t: st.session_state.get(f"edit_{t}_{account_id}") for t in names}
+    note = st.session_state.get(f"edit_note_{account_id}") or ""
+    changed = actions.changed_traits(picked, current)
+    if not changed and not note.strip():
+        st.session_state[state.SAVE_RESULT] = ("info", "Nothing changed: those are already the current values, "
+                                                       "and there is no note to add.")
+        return
+    try:
+        stored = actions.save_account_update(who, account_id, owner, changed, note)
+    except (ValueError, access.AccessDenied) as e:
+        st.session_state[state.SAVE_RESULT] = ("error", f"Not saved: {e}")
+    except Exception as e:  # the store is unreachable: say so in one line, keep the form's values
+        st.session_state[state.SAVE_RESULT] = ("error", f"Not saved: the store could not be written "
+                                                        f"({str(e).splitlines()[0]}). Try again in a minute.")
+    else:
+        st.session_state[f"edit_note_{account_id}"] = ""
+        st.session_state[state.SAVED_FLASH] = (f"Saved at {dt.datetime.now():%Y-%m-%d %H:%M}; the health score is "
+                                               "updated." if stored else "Nothing changed: those are already the current values.")
+
+
 def update_block(who: Identity, account_id: str, owner: str | None, history: dict) -> None:
     from features.traits import load_traits
     traits = load_traits()
@@ -127,30 +149,15 @@ def update_block(who: Identity, account_id: str, owner: str | None, history: dic
                     "history, shown to leadership, and used by the health score.")
         with st.form(f"traits_form_{account_id}", clear_on_submit=False):
             cols = st.columns(len(traits))
-            picked = {}
             for col, t in zip(cols, traits):
                 options = list(t.values) if t.name in current else [actions.NOT_SET, *t.values]
                 now = current.get(t.name, actions.NOT_SET)
-                picked[t.name] = col.selectbox(t.label, options, index=options.index(now) if now in options else 0,
-                                               key=f"edit_{t.name}_{account_id}")
-            note = st.text_input("One-line status note", max_chars=280, key=f"edit_note_{account_id}")
-            submitted = st.form_submit_button("Save")
-        changed = actions.changed_traits(picked, current)
-        if submitted and not changed and not (note or "").strip():
-            st.info("Nothing changed: those are already the current values, and there is no note to add.")
-        elif submitted:
-            try:
-                stored = actions.save_account_update(who, account_id, owner, changed, note)
-            except (ValueError, access.AccessDenied) as e:
-                st.error(f"Not saved: {e}")
-            except Exception as e:  # the store is unreachable: say so in one line, keep the form's values
-                st.error(f"Not saved: the store could not be written ({str(e).splitlines()[0]}). Try again in a minute.")
-            else:  # rerun so every figure on the page is read again with the new values
-                st.session_state.pop(f"edit_note_{account_id}", None)
-                st.session_state[state.SAVED_FLASH] = (
-                    f"Saved at {dt.datetime.now():%Y-%m-%d %H:%M}; the health score is updated."
-                    if stored else "Nothing changed: those are already the current values.")
-                st.rerun()
+                col.selectbox(t.label, options, index=options.index(now) if now in options else 0,
+                              key=f"edit_{t.name}_{account_id}")
+            st.text_input("One-line status note", max_chars=280, key=f"edit_note_{account_id}")
+            st.form_submit_button("Save", on_click=_save, args=(who, account_id, owner, current, list(labels)))
+        if result := st.session_state.pop(state.SAVE_RESULT, None):
+            getattr(st, result[0])(result[1])
     else:
         st.info("Traits and status notes are recorded by the account's owner; the history is below.")
     edits, notes = history["edits"], history["notes"]

@@ -17,11 +17,17 @@ _PUNCT = re.compile("([" + re.escape(string.punctuation) + "])")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # OWASP: cells a spreadsheet would evaluate
 
 
+WORD_JOINER = "\u2060"  # invisible; keeps the renderer from turning e-mails and URLs into links
+_AUTOLINK = re.compile(r"(@|://|www\.)", re.IGNORECASE)
+
+
 def md(value) -> str:
-    """`value` as literal text inside Markdown: no links, images, emphasis, HTML or directives."""
+    """`value` as literal text inside Markdown: no links (not even bare URLs or e-mails), images,
+    emphasis, HTML or directives."""
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return ""
     text = " ".join(str(value).split())  # one line: no headings, lists or tables from newlines
+    text = _AUTOLINK.sub(lambda m: m.group(0)[0] + WORD_JOINER + m.group(0)[1:], text)
     return _PUNCT.sub(r"\\\1", text)
 
 

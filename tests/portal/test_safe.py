@@ -39,3 +39,9 @@ def test_csv_cells_that_would_run_as_formulas_are_neutralised():
     back = pd.read_csv(io.BytesIO(safe.csv_bytes(frame)))
     assert back["name"].tolist()[:5] == ["'=HYPERLINK(\"http://evil\")", "'+1", "'-2", "'@SUM(A1)", "Acme"]
     assert back["arr"].tolist()[0] == -5.0  # numbers stay numbers
+
+
+def test_bare_urls_and_emails_in_data_do_not_become_links():
+    out = safe.md("mail lee@example.com or visit https://evil.example and www.evil.example")
+    assert "@" + safe.WORD_JOINER in out and ":" + safe.WORD_JOINER in out and "w" + safe.WORD_JOINER + "ww" in out
+    assert out.replace(safe.WORD_JOINER, "").replace("\\", "") == "mail lee@example.com or visit https://evil.example and www.evil.example"
