@@ -22,11 +22,12 @@ def run(db: Path, accounts: int = 400, seed: int = 7, end: dt.date | None = None
     jobs.health(db, None, None, say)
     say("5/6 train")
     trained = jobs.train(db, None, None, None, say)
-    from model import tracking
-    if trained["alias"] != tracking.CHAMPION:  # a fresh sample deserves the model trained on it
-        jobs.promote(trained["version"], say)
-    say("6/6 score with @champion")
-    jobs.score(db, None, None, None, True, say)
+    # the demo never moves an alias it did not create: with a champion already in the registry
+    # (an analyst's), it scores with the version it just trained and leaves the champion alone
+    version = None if trained["alias"] == "champion" else trained["version"]
+    say(f"6/6 score with version {trained['version']}" + ("" if version is None else
+        " (the registry's @champion is left as it is; promote it on the Models page if you want it)"))
+    jobs.score(db, None, version, None, True, say)
     say(f"demo ready in {time.perf_counter() - t0:.0f}s")
     if portal:
         from portal.launch import launch
