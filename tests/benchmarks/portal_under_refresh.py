@@ -29,9 +29,15 @@ def radar(args: list[str], env: dict) -> int:
 
 
 def build(work: Path, accounts: int, env: dict) -> tuple[Path, Path]:
+    """A model trained on a long history of 800 accounts, then a warehouse of `accounts` accounts
+    and 6 months (what the portal reads) scored with it."""
+    train_src, train_db = work / "train_src", work / "train.duckdb"
+    assert radar(["sample", "--out", str(train_src), "--accounts", "800", "--months", "30", "--end", END], env) == 0
+    for step in (["ingest", str(train_src)], ["features"], ["health"], ["train"]):
+        assert radar([*step, "--db", str(train_db)], env) == 0, step
     src, db = work / "src", work / "w.duckdb"
-    assert radar(["sample", "--out", str(src), "--accounts", str(accounts), "--months", "18", "--end", END], env) == 0
-    for step in (["ingest", str(src)], ["features"], ["health"], ["train"], ["score", "--all-dates"]):
+    assert radar(["sample", "--out", str(src), "--accounts", str(accounts), "--months", "6", "--end", END], env) == 0
+    for step in (["ingest", str(src)], ["features"], ["health"], ["score", "--all-dates"]):
         assert radar([*step, "--db", str(db)], env) == 0, step
     return src, db
 
