@@ -1,0 +1,289 @@
+"""Find each contract table's file in a source folder and read it with DuckDB's own readers.
+
+CSV is read with one dialect for the whole file, decided before reading rather than guessed from its
+first rows: RFC 4180 quoting (a quoted value may hold the delimiter, a doubled quote or a line
+break) is always allowed, the delimiter and the column names come from the header line (after any `#` comment lines), and the encoding is UTF-8
+unless the file says otherwise (a UTF-16 byte-order mark) or turns out to be single-byte (Latin-1).
+Rows the reader cannot split (too many or too few fields, an unterminated quote, a line over the
+size limit, bytes that are not UTF-8) are kept by DuckDB (`store_rejects`) and go to quarantine.
+"""
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from features import contract
+from features.contract import Table
+
+
+class IngestError(Exception):
+    """Input the contract cannot accept at all: a missing file or column, a file that cannot be
+    read. The message is one line naming the file. Exit status 2."""
+
+
+@dataclass(frozen=True)
+class CsvDialect:
+    delimiter: str
+    skip: int  # lines before the header: comments and blank lines
+    encoding: str  # as DuckDB names it: utf-8, utf-16 or latin-1
+    names: tuple[str, ...]  # the header's column names, as written
+
+
+@dataclass(frozen=True)
+class Source:
+    table: Table
+    path: Path | None
+    columns: dict[str, str]  # contract column -> column name in the file
+    raw_types: dict[str, str]  # contract column -> its DuckDB type in the file (VARCHAR for CSV)
+    dialect: CsvDialect | None = None
+
+    @property
+    def file(self) -> str | None:
+        return self.path.name if self.path else None
+
+
+def sql_str(s: object) -> str:
+    return "'" + str(s).replace("'", "''") + "'"
+
+
+def ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def discover(con: duckdb.DuckDBPyConnection, folder: Path, max_line_bytes: int) -> list[Source]:
+    """Each contract table's file, dialect and column mapping; IngestError on what is missing."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise IngestError(f"{folder}: no such folder")
+    sources = []
+    for t in contract.TABLES:
+        found = [p for p in (folder / f"{t.name}.csv", folder / f"{t.name}.parquet") if p.exists()]
+        if len(found) > 1:
+            raise IngestError(f"{found[0]} and {found[1].name} are both there: keep one file per table")
+        if not found:
+            if t.is_required:
+                raise IngestError(f"{folder / (t.name + '.csv')}: missing required file "
+                                  f"(expected {t.name}.csv or {t.name}.parquet)")
+            sources.append(Source(t, None, {}, {}))
+            continue
+        path = found[0]
+        if not path.is_file():
+            raise IngestError(f"{path}: is not a file")
+        if path.suffix == ".csv":
+            dialect = sniff_csv(path, max_line_bytes)
+            names, types = dialect.names, ["VARCHAR"] * len(dialect.names)
+        else:
+            dialect = None
+            names, types = _parquet_schema(con, path)
+        sources.append(_map_columns(t, path, names, types, dialect))
+    return sources
+
+
+def _map_columns(t: Table, path: Path, names, types, dialect: CsvDialect | None) -> Source:
+    by_lower: dict[str, tuple[str, str]] = {}
+    for n, typ in zip(names, types):
+        key = n.strip().lower()
+        if key in by_lower and key:
+            raise IngestError(f"{path.name}: column '{key}' appears twice in the header")
+        by_lower[key] = (n, typ)
+    for col, _ in t.required:
+        if col not in by_lower:
+            raise IngestError(f"{path.name}: missing required column '{col}' "
+                              f"(the header has {', '.join(repr(n) for n in names[:12])})")
+    for group in t.one_of:
+        if not any(c in by_lower for c in group):
+            raise IngestError(f"{path.name}: needs one of the columns {', '.join(map(repr, group))}")
+    cols = {c: by_lower[c][0] for c, _ in t.columns if c in by_lower}
+    return Source(t, path, cols, {c: by_lower[c][1] for c in cols}, dialect)
+
+
+def _parquet_schema(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[list[str], list[str]]:
+    try:
+        rows = con.execute(f"describe select * from read_parquet({sql_str(path)})").fetchall()
+    except duckdb.Error as e:
+        raise IngestError(f"{path.name}: cannot be read as Parquet ({_first_line(e)})") from None
+    return [r[0] for r in rows], [r[1] for r in rows]
+
+
+def _first_line(e: BaseException) -> str:
+    text = str(e).strip().splitlines()
+    return text[0] if text else type(e).__name__
+
+
+# ---------------------------------------------------------------------------------------- CSV
+
+DELIMITERS = (",", ";", "\t", "|")
+_NEWLINE = re.compile(r"\r\n|\n|\r")
+PEEK_BYTES = 65_536
+
+
+def sniff_csv(path: Path, max_line_bytes: int) -> CsvDialect:
+    """The dialect from the file's first lines: byte-order mark, comment lines, header, delimiter."""
+    with open(path, "rb") as f:
+        head = f.read(PEEK_BYTES)
+        while len(head) < PEEK_BYTES + max_line_bytes and not _has_header_line(head):
+            more = f.read(PEEK_BYTES)
+            if not more:
+                break
+            head += more
+    if not head.strip():
+        raise IngestError(f"{path.name}: the file is empty (no header line)")
+    encoding, text = _decode_head(head)
+    parts = _NEWLINE.split(text)
+    ends = _NEWLINE.findall(text)
+    skip = 0
+    while skip < len(parts) - 1 and (not parts[skip].strip() or parts[skip].lstrip().startswith("#")):
+        skip += 1
+    header = parts[skip]
+    if skip and len(set(ends[:skip + 1])) > 1:  # DuckDB's reader cannot skip lines ended differently
+        raise IngestError(f"{path.name}: the {skip} line(s) before the header end in "
+                          f"{_nl_name(ends[0])} but the header in {_nl_name(ends[skip])}; "
+                          "save the file with one kind of line ending")
+    if not header.strip():
+        raise IngestError(f"{path.name}: no header line found")
+    delimiter = max(DELIMITERS, key=lambda d: _count_outside_quotes(header, d))
+    names = next(csv.reader([header], delimiter=delimiter, quotechar='"'))
+    names = tuple(n.strip() or f"column_{i + 1}" for i, n in enumerate(names))
+    return CsvDialect(delimiter, skip, encoding, names)
+
+
+def _has_header_line(head: bytes) -> bool:
+    for line in head.splitlines()[:-1]:  # the last piece may be cut short
+        if line.strip(b"\xef\xbb\xbf\xff\xfe\x00 \t") and not line.lstrip(b"\xef\xbb\xbf\xff\xfe\x00 \t").startswith(b"#"):
+            return True
+    return False
+
+
+def _decode_head(head: bytes) -> tuple[str, str]:
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16", head[:len(head) // 2 * 2].decode("utf-16", errors="replace")
+    if head.startswith(b"\xef\xbb\xbf"):
+        head = head[3:]
+    try:
+        return "utf-8", head.decode("utf-8")
+    except UnicodeDecodeError as e:
+        if e.start >= len(head) - 3:  # a character cut by the peek
+            return "utf-8", head[:e.start].decode("utf-8")
+        return "utf-8", head.decode("latin-1")  # decided for the whole file when it is read
+
+
+def _nl_name(nl: str) -> str:
+    return {"\r\n": "CRLF", "\n": "LF", "\r": "CR"}[nl]
+
+
+def _count_outside_quotes(line: str, ch: str) -> int:
+    n, quoted = 0, False
+    for c in line:
+        if c == '"':
+            quoted = not quoted
+        elif c == ch and not quoted:
+            n += 1
+    return n
+
+
+REJECT_KINDS = {  # DuckDB's error type -> the quarantine reason
+    "MISSING COLUMNS": "too few fields",
+    "TOO MANY COLUMNS": "too many fields",
+    "UNQUOTED VALUE": "unterminated or stray quote",
+    "LINE SIZE OVER MAXIMUM": "line too long",
+    "INVALID ENCODING": "not UTF-8 text",
+    "INVALID UNICODE": "not UTF-8 text",
+}
+RAW_TEXT_CHARS = 2_000  # of a rejected line kept in quarantine
+
+
+def raw_columns(src: Source) -> dict[str, str]:
+    """Contract column -> column of the raw table `read_csv_raw` builds (c0, c1, ...)."""
+    position = {n: i for i, n in enumerate(src.dialect.names)}
+    return {c: f"c{position[name]}" for c, name in src.columns.items()}
+
+
+def read_csv_raw(con: duckdb.DuckDBPyConnection, src: Source, table: str, max_line_bytes: int,
+                 progress=print) -> str:
+    """Read `src` into temp table `table` (_row, c0, c1, ... as text, _row counting from 1 at the
+    first row after the header) and the rows it could not split into `<table>_rejected`
+    (row_number, kind, detail, text). Returns the name of the rejected table."""
+    d = src.dialect
+    rejected = _read(con, src, table, d.encoding, max_line_bytes)
+    if d.encoding == "utf-8" and _has_kind(con, rejected, "not UTF-8 text") and not _has_non_ascii(con, table, d):
+        # bytes that are not UTF-8 and no valid multi-byte character anywhere: a single-byte file
+        progress(f"  note: {src.file} is not UTF-8; read as Latin-1")
+        rejected = _read(con, src, table, "latin-1", max_line_bytes)
+    return rejected
+
+
+def _read(con, src: Source, table: str, encoding: str, max_line_bytes: int) -> str:
+    d = src.dialect
+    columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(d.names))) + "}"
+    rej, scan, rejected = f"{table}_errors", f"{table}_scans", f"{table}_rejected"
+    for t in (table, rej, scan, rejected):
+        con.execute(f"drop table if exists {t}")
+    reader = (f"read_csv({sql_str(src.path)}, auto_detect = false, header = true, skip = {d.skip}, "
+              f"delim = {sql_str(d.delimiter)}, quote = '\"', escape = '\"', columns = {columns}, "
+              f"encoding = {sql_str(encoding)}, max_line_size = {int(max_line_bytes)}, strict_mode = true, "
+              f"store_rejects = true, rejects_table = {sql_str(rej)}, rejects_scan = {sql_str(scan)})")
+    kinds = " ".join(f"when {sql_str(k)} then {sql_str(v)}" for k, v in REJECT_KINDS.items())
+    try:
+        con.execute(f"create temp table {table} as select row_number() over () as _row, * from {reader}")
+        con.execute(f"""create temp table {rejected} as
+            select line - 1 - {d.skip} as row_number,
+                   case error_type {kinds} else lower(error_type) end as kind,
+                   case when error_type = 'LINE SIZE OVER MAXIMUM'
+                          then format('{{:,}} bytes, more than max_line_bytes = {max_line_bytes:,} (config/ingest.toml)',
+                                      try_cast(regexp_extract(error_message, 'Actual Size:\\s*(\\d+)', 1) as bigint))
+                        when error_type in ('MISSING COLUMNS', 'TOO MANY COLUMNS')
+                          then regexp_extract(error_message, 'Found: (\\d+)', 1) || ' fields where the header has '
+                               || regexp_extract(error_message, 'Expected Number of Columns: (\\d+)', 1)
+                        when error_type = 'UNQUOTED VALUE'
+                          then 'a quoted value must end with a quote right before the delimiter or line end'
+                        when error_type in ('INVALID ENCODING', 'INVALID UNICODE')
+                          then 'bytes that are not UTF-8, in a file that is UTF-8 elsewhere'
+                        else error_message end as detail,
+                   trim(left(csv_line, {RAW_TEXT_CHARS}), chr(10) || chr(13)) as text
+            from (select line, arg_min(error_type, coalesce(column_idx, 0)) as error_type,
+                         arg_min(error_message, coalesce(column_idx, 0)) as error_message,
+                         arg_min(csv_line, coalesce(column_idx, 0)) as csv_line
+                  from {rej} group by line)
+            order by line""")
+    except duckdb.Error as e:
+        raise IngestError(f"{src.file}: cannot be read as CSV ({_csv_hint(e)})") from None
+    finally:
+        con.execute(f"drop table if exists {scan}")
+    if _has_kind(con, rejected):
+        _renumber(con, table, rej, d.skip)
+    con.execute(f"drop table if exists {rej}")
+    return rejected
+
+
+def _has_kind(con, rejected: str, kind: str | None = None) -> bool:
+    where = "" if kind is None else f"where kind = {sql_str(kind)}"
+    return con.execute(f"select exists (select 1 from {rejected} {where})").fetchall()[0][0]
+
+
+def _renumber(con, table: str, rej: str, skip: int) -> None:
+    """Give the rows read their number in the file, counting the rejected rows between them."""
+    con.execute(f"""create or replace temp table {table} as
+        with rejected as (
+            select line - 1 - {skip} as r, row_number() over (order by line) as i
+            from (select distinct line from {rej} where line is not null)),
+        shifts as (select r - i as below, max(i) as i from rejected group by all)
+        select t.* replace (t._row + coalesce(s.i, 0) as _row)
+        from {table} as t asof left join shifts as s on t._row > s.below
+        order by t._row""")
+
+
+def _has_non_ascii(con, table: str, d: CsvDialect) -> bool:
+    cols = ", ".join(f"c{i}" for i in range(len(d.names)))
+    return con.execute(f"select exists (select 1 from {table} "
+                       f"where regexp_matches(concat_ws('', {cols}), '[^\\x01-\\x7f]'))").fetchall()[0][0]
+
+
+def _csv_hint(e: duckdb.Error) -> str:
+    text = str(e)
+    if "invalid state" in text:
+        return "it mixes line endings (CRLF and LF) or has a stray quote; save it again as CSV"
+    return _first_line(e)

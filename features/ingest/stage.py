@@ -1,0 +1,188 @@
+"""Load one source file into its warehouse table: every row either loads with the contract's types
+or goes to `quarantine` with the first reason it fails (checks in the order of `checks`).
+
+Two passes over the same SQL: the good rows into the table, the bad ones into quarantine. Nothing
+is dropped on the way: a table's loaded plus quarantined rows are the rows in its file.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import duckdb
+
+from features import contract
+from features.ingest import parse
+from features.ingest.parse import Column
+from features.ingest.readers import Source, ident, raw_columns, read_csv_raw
+from features.ingest.settings import IngestSettings
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """The plausible time range: nothing before `floor`; no event at or after `cutoff`; no other
+    row that happened (contract.Table.happened) on a day after `data_end`."""
+    floor: dt.date
+    cutoff: dt.datetime
+    cutoff_label: str  # why the cutoff: "after the export (...)" or "after --data-end ..."
+    data_end: dt.date | None = None  # known once the events are loaded (or given)
+
+
+@dataclass(frozen=True)
+class Check:
+    when: str  # SQL condition on the typed row
+    kind: str  # SQL text for the reason, without the value (what the counts group by)
+    value: str = "null"  # SQL text for the offending value
+
+
+def _lit(text: str) -> str:
+    return parse.q(text)
+
+
+def relation(con: duckdb.DuckDBPyConnection, src: Source, settings: IngestSettings, progress) -> tuple[str, dict[str, str], str | None]:
+    """(SQL relation with `_row` and the file's columns, contract column -> its SQL, the temp
+    table of rows the CSV reader rejected or None)."""
+    if src.dialect is not None:
+        raw = f"raw_{src.table.name}"
+        rejected = read_csv_raw(con, src, raw, settings.max_line_bytes, progress)
+        return raw, raw_columns(src), rejected
+    rel = (f"(select file_row_number + 1 as _row, * "
+           f"from read_parquet({parse.q(str(src.path))}, file_row_number = true))")
+    return rel, {c: ident(n) for c, n in src.columns.items()}, None
+
+
+def number_style(con: duckdb.DuckDBPyConnection, rel: str, cols: dict[str, str], src: Source,
+                 settings: IngestSettings) -> str:
+    """The file's decimal separator: the configured one, or what its unambiguous numbers show."""
+    if settings.decimal_separator != "auto":
+        return settings.decimal_separator
+    texts = [f"nullif(trim({cols[c]}), '')" for c, typ in src.table.columns
+             if c in cols and src.raw_types[c] == "VARCHAR" and typ in ("double", "bigint", "integer")]
+    if not texts:
+        return "."
+    evidence = [parse.number_evidence(t) for t in texts]
+    point = " or ".join(p for p, _ in evidence)
+    comma = " or ".join(c for _, c in evidence)
+    shows_point, shows_comma = con.execute(
+        f"select coalesce(bool_or({point}), false), coalesce(bool_or({comma}), false) from {rel}").fetchall()[0]
+    return "mixed" if shows_point and shows_comma else "," if shows_comma else "."
+
+
+def columns(src: Source, cols: dict[str, str], style: str, settings: IngestSettings) -> dict[str, Column]:
+    return {c: Column(c, cols[c], src.raw_types[c], typ, style,
+                      settings.integer_id_digits if c in contract.ID_COLUMNS else 0)
+            for c, typ in src.table.columns if c in cols}
+
+
+def checks(src: Source, cols: dict[str, Column], bounds: Bounds) -> list[Check]:
+    """Every reason a row of this table is quarantined, in the order they are tried."""
+    t = src.table
+    v = {c: f"v_{c}" for c in cols}
+    txt = {c: f"t_{c}" for c in cols}
+    out: list[Check] = []
+    for c, _ in t.required:
+        if c not in t.may_be_empty:
+            out.append(Check(f"{txt[c]} is null", _lit(f"missing {c}")))
+    for group in t.one_of:
+        present = [c for c in group if c in cols]
+        out.append(Check(" and ".join(f"{txt[c]} is null" for c in present), _lit(f"missing {' or '.join(present)}")))
+    for c, col in cols.items():
+        kind = _lit(f"unparseable {c}")
+        if col.number_style == "mixed" and col.raw_type == "VARCHAR" and col.typ in ("double", "bigint", "integer"):
+            ambiguous = parse.full(parse.number_text(txt[c]), parse.AMBIGUOUS)
+            kind = f"case when {ambiguous} then {_lit(f'ambiguous decimal separator in {c}')} else {kind} end"
+        out.append(Check(f"{txt[c]} is not null and {v[c]} is null", kind, txt[c]))
+    for c, col in cols.items():
+        if col.typ in ("double", "bigint", "integer"):
+            out.append(Check(f"not isfinite({v[c]})", _lit(f"{c} is not a finite number"), txt[c]))
+        whole = col.whole(v[c])
+        if whole:
+            out.append(Check(f"not {whole}", _lit(f"unparseable {c}"), txt[c]))
+    for c in t.non_negative:
+        if c in cols:
+            out.append(Check(f"{v[c]} < 0", _lit(f"negative {c}"), txt[c]))
+    for c, col in cols.items():
+        if col.typ in ("timestamp", "date"):
+            out.append(Check(f"{v[c]} < $floor", _lit(f"{c} before {bounds.floor}"), txt[c]))
+    for c in t.happened:
+        if c not in cols:
+            continue
+        if t.name == contract.EVENTS:
+            out.append(Check(f"{v[c]} >= $cutoff", _lit(f"{c} {bounds.cutoff_label}"), txt[c]))
+        else:
+            out.append(Check(f"cast({v[c]} as date) > $data_end", _lit(f"{c} after the data end ({bounds.data_end})"), txt[c]))
+    for a, b in t.ordered:
+        if a in cols and b in cols:
+            out.append(Check(f"{v[b]} < {v[a]}", _lit(f"{b} before {a}")))
+    if t.name != "accounts":
+        out.append(Check(f"{v['account_id']} not in (select account_id from accounts)", _lit("unknown account"),
+                         txt["account_id"]))
+    if t.name == "traits":  # a declared trait (traits.toml, registered as `trait_values`) takes its values
+        trait, value = f"lower({v['trait']})", f"lower({v['value']})"
+        out.append(Check(f"{trait} in (select trait from trait_values) and ({trait}, {value}) not in "
+                         f"(select (trait, value) from trait_values)",
+                         f"'invalid ' || {trait} || ' value'", txt["value"]))
+    return out
+
+
+def stage_sql(src: Source, rel: str, cols: dict[str, Column], bounds: Bounds) -> str:
+    """One row per file row: _row, v_<col> (typed), t_<col> (text), _kind and _value (null when
+    the row is good) and _raw (the row as JSON text)."""
+    typed = ", ".join(f"{c.value} as v_{n}, {c.text} as t_{n}" for n, c in cols.items())
+    cs = checks(src, cols, bounds)
+    kind = "case " + " ".join(f"when {c.when} then {c.kind}" for c in cs) + " end"
+    value = "case " + " ".join(f"when {c.when} then {c.value}" for c in cs) + " end"
+    raw = "to_json(struct_pack(" + ", ".join(f'"{n}" := t_{n}' for n in cols) + "))"
+    sql = (f"select *, {kind} as _kind0, {value} as _value0, {raw} as _raw "
+           f"from (select _row, {typed} from {rel}) as typed")
+    key = src.table.key
+    if key is None:
+        return f"select *, _kind0 as _kind, _value0 as _value from ({sql}) as checked"
+    duplicate = (f"_kind0 is null and row_number() over (partition by v_{key}, _kind0 is null order by _row) > 1")
+    return (f"select *, case when {duplicate} then {_lit(f'duplicate {key}')} else _kind0 end as _kind, "
+            f"case when {duplicate} then t_{key} else _value0 end as _value from ({sql}) as checked")
+
+
+def finals(src: Source, cols: dict[str, Column]) -> str:
+    """The table's columns from the staged row, in the contract's order and types."""
+    out = []
+    for c, typ in src.table.columns:
+        value = cols[c].final(f"v_{c}") if c in cols else f"cast(null as {typ})"
+        if src.table.name == "contracts" and c == "arr" and "mrr" in cols:
+            value = f"coalesce({value}, v_mrr * 12)"  # one money column downstream: annual revenue
+        out.append(f"{value} as {c}")
+    return ", ".join(out)
+
+
+def params(bounds: Bounds) -> dict:
+    return {"floor": bounds.floor, "cutoff": bounds.cutoff, "data_end": bounds.data_end}
+
+
+def load(con: duckdb.DuckDBPyConnection, src: Source, run_id: str, settings: IngestSettings,
+         bounds: Bounds, progress=print) -> tuple[int, int]:
+    """Create the table for `src` and quarantine its bad rows. Returns (loaded, quarantined)."""
+    t = src.table
+    if src.path is None:
+        con.execute(f"create table {t.name} ({', '.join(f'{c} {typ}' for c, typ in t.columns)})")
+        return 0, 0
+    rel, raw_cols, rejected = relation(con, src, settings, progress)
+    style = number_style(con, rel, raw_cols, src, settings)
+    cols = columns(src, raw_cols, style, settings)
+    sql = stage_sql(src, rel, cols, bounds)
+    used = {k: v for k, v in params(bounds).items() if f"${k}" in sql}
+    order = " order by _row" if t.key else ""  # the duplicate check's window reorders rows; keep the file's
+    con.execute(f"create table {t.name} as select {finals(src, cols)} from ({sql}) as staged "
+                f"where _kind is null{order}", used)
+    con.execute(f"insert into quarantine select $run_id, $table_name, $file, _row, _kind, "
+                f"_kind || coalesce(': ' || _value, ''), _raw from ({sql}) as staged where _kind is not null",
+                used | {"run_id": run_id, "table_name": t.name, "file": src.file})
+    if rejected:
+        con.execute(f"insert into quarantine select $run_id, $table_name, $file, row_number, kind, "
+                    f"kind || ': ' || detail, to_json(struct_pack(line := text)) from {rejected}",
+                    {"run_id": run_id, "table_name": t.name, "file": src.file})
+        con.execute(f"drop table {rejected}")
+    if src.dialect is not None:
+        con.execute(f"drop table {rel}")
+    good = con.execute(f"select count(*) from {t.name}").fetchall()[0][0]
+    bad = con.execute("select count(*) from quarantine where run_id = ? and table_name = ?", [run_id, t.name]).fetchall()[0][0]
+    return good, bad
