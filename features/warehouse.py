@@ -61,7 +61,10 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
     try:
         yield con
     except BaseException:
-        con.execute("rollback")
+        try:
+            con.execute("rollback")
+        except duckdb.Error:  # the error already ended the transaction: report the error, not this
+            pass
         raise
     con.execute("commit")
 

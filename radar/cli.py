@@ -197,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(e, 2)
     except QuarantineExceeded as e:
         return _fail(e, 3)
-    except (WarehouseError, JobBusy, PermissionError, ValueError, LookupError) as e:
+    except (WarehouseError, JobBusy, ValueError, LookupError) as e:
         return _fail(e, 1)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -218,27 +218,30 @@ def _status(e: BaseException) -> int:
     """2 when the user pointed at something that is not what the command needs, else 1."""
     if isinstance(e, (IsADirectoryError, NotADirectoryError, FileNotFoundError)):
         return 2
-    return 2 if "not a valid DuckDB database file" in str(e) else 1
+    return 2 if "not a valid DuckDB database file" in str(e) or "Is a directory" in str(e) else 1
 
 
 def _explain(e: BaseException) -> str:
     """The error as one line that names the file and says what to do."""
     first = (str(e).strip().splitlines() or [type(e).__name__])[0]
     if isinstance(e, OSError) and e.filename:
-        why = e.strerror or first
-        return f"{e.filename}: {why.lower()}" + (
-            "; choose a writable place or fix its permissions" if isinstance(e, PermissionError) else "")
+        return f"{e.filename}: {(e.strerror or first).lower()}" + (
+            "; make it writable or choose another place" if isinstance(e, PermissionError) else "")
+    if isinstance(e, PermissionError):
+        return first
+    if "Is a directory" in first:
+        return f"{first.removeprefix('IO Error: ')}: point --db (or $RADAR_DB) at the warehouse file"
     if "Permission denied" in first:
         return f"{first}; choose a writable place or fix its permissions"
     if "not a valid DuckDB database file" in first:
-        return f"{first.removeprefix('IO Error: ')} Point --db (or $RADAR_DB) at a warehouse, or run `radar ingest`."
+        return f"{first.removeprefix('IO Error: ').rstrip('!')}; point --db (or $RADAR_DB) at a warehouse, or run `radar ingest`"
     if "WAL" in first:
-        return (f"{first.removeprefix('IO Error: ')} A killed job left a log that does not belong to this "
-                "warehouse: move the .wal file away and rerun.")
+        return (f"{first.removeprefix('IO Error: ').rstrip('.')}; a killed job left a log that does not belong to "
+                "this warehouse: move the .wal file away, or run `radar ingest` again")
     module = type(e).__module__.split(".")[0]
     if module in ("mlflow", "sqlalchemy", "alembic"):
-        return (f"the MLflow store ({os.environ.get('MLFLOW_TRACKING_URI') or 'mlruns/'}) cannot be used: {first} "
-                "Fix MLFLOW_TRACKING_URI or move the broken store away.")
+        return (f"the MLflow store ({os.environ.get('MLFLOW_TRACKING_URI') or 'mlruns/'}) cannot be used: "
+                f"{first.rstrip('.')}; fix MLFLOW_TRACKING_URI or move the broken store away")
     return f"{type(e).__name__}: {first} (set RADAR_DEBUG=1 to see where)"
 
 

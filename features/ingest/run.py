@@ -24,6 +24,7 @@ from features.traits import TraitSpec, load_traits
 from features.warehouse import connect, ensure_history_tables
 
 CARRIED = ("ingest_runs",)  # tables an ingest takes over from the warehouse it replaces
+PREVIOUS = "radar_previous_warehouse"  # its name while attached
 
 
 def ingest(folder: Path, db: Path, progress=print, traits: tuple[TraitSpec, ...] | None = None, *,
@@ -141,29 +142,26 @@ def _carry_history(con: duckdb.DuckDBPyConnection, old: Path, progress) -> None:
     copy = None
     try:
         try:
-            con.execute(f"attach {sql_str(old)} as old (read_only)")
+            con.execute(f"attach {sql_str(old)} as {PREVIOUS} (read_only)")
         except duckdb.Error as e:
-            if "WAL" not in str(e):
-                raise IngestError(f"{old}: exists but is not a DuckDB warehouse ({_first_line(e)}); "
+            if "not a valid DuckDB database" in str(e):
+                raise IngestError(f"{old}: exists but is not a DuckDB warehouse; "
                                   "move it away or choose another --db") from None
+            if "WAL" not in str(e):
+                raise
             # a log left by a killed job that does not match the file: read the file without it
             progress(f"  note: {wal_path(old).name} does not match {old.name} (left by a killed job); ignored")
             copy = Path(f"{building_path(old)}.history")
             shutil.copyfile(old, copy)
-            con.execute(f"attach {sql_str(copy)} as old (read_only)")
+            con.execute(f"attach {sql_str(copy)} as {PREVIOUS} (read_only)")
         have = {r[0] for r in con.execute("select table_name from information_schema.tables "
-                                          "where table_catalog = 'old' and table_schema = 'main'").fetchall()}
+                                          f"where table_catalog = '{PREVIOUS}' and table_schema = 'main'").fetchall()}
         ensure_history_tables(con)
         for name in CARRIED:
             if name in have:
-                con.execute(f"insert into {name} by name select * from old.{name}")
-        con.execute("detach old")
+                con.execute(f"insert into {name} by name select * from {PREVIOUS}.{name}")
+        con.execute(f"detach {PREVIOUS}")
     finally:
         if copy is not None:
             copy.unlink(missing_ok=True)
             wal_path(copy).unlink(missing_ok=True)
-
-
-def _first_line(e: BaseException) -> str:
-    lines = str(e).strip().splitlines()
-    return lines[0] if lines else type(e).__name__
