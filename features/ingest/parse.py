@@ -15,6 +15,8 @@ from dataclasses import dataclass
 NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
            "UBIGINT", "UHUGEINT", "FLOAT", "DOUBLE", "REAL")
 INTEGRAL = NUMERIC[:10]
+ISO_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S.%f",
+               "%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%d %H:%M")  # no offset: read fast, as UTC
 TIME_FORMATS = ("%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d",
                 "%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y")
 
@@ -39,6 +41,12 @@ def is_integral(raw_type: str) -> bool:
 
 def q(s: str) -> str:
     return "'" + s.replace("'", "''") + "'"
+
+
+def text_of(col: str) -> str:
+    """A text column's value without surrounding spaces, null when empty (trimming only the values
+    that need it: most do not, and trimming copies)."""
+    return f"nullif(case when starts_with({col}, ' ') or ends_with({col}, ' ') then trim({col}) else {col} end, '')"
 
 
 def full(text: str, pattern: str) -> str:
@@ -67,13 +75,16 @@ def parse_number(text: str, style: str) -> str:
     plain = f"try_cast({c} as double)"
     if style == ".":
         arms = [(f"{full(c, PLAIN)} or {full(c, NON_FINITE)}", plain), (full(c, COMMA_GROUPS), as_point)]
+        fast = f"try_cast({text} as double)"  # what DuckDB reads as a number reads the same here
     elif style == ",":
         arms = [(f"{full(c, INTEGER)} or {full(c, NON_FINITE)}", plain),
                 (f"{full(c, DOT_GROUPS)} or {full(c, COMMA_DECIMAL)}", as_comma)]
+        fast = f"case when not contains({text}, '.') then try_cast({text} as double) end"
     else:
         arms = [(full(c, AMBIGUOUS), "null"), (f"{full(c, PLAIN)} or {full(c, NON_FINITE)}", plain),
                 (full(c, COMMA_GROUPS), as_point), (f"{full(c, DOT_GROUPS)} or {full(c, COMMA_DECIMAL)}", as_comma)]
-    return "case " + " ".join(f"when {w} then {v}" for w, v in arms) + " end"
+        return "case " + " ".join(f"when {w} then {v}" for w, v in arms) + " end"
+    return f"coalesce({fast}, case " + " ".join(f"when {w} then {v}" for w, v in arms) + " end)"
 
 
 def epoch(number: str) -> str:
@@ -83,8 +94,10 @@ def epoch(number: str) -> str:
 
 
 def parse_time(text: str) -> str:
+    iso = "[" + ", ".join(q(f) for f in ISO_FORMATS) + "]"
     formats = "[" + ", ".join(q(f) for f in TIME_FORMATS) + "]"
-    return (f"coalesce(try_cast(try_cast({text} as timestamptz) as timestamp), try_cast({text} as timestamp), "
+    return (f"coalesce(try_strptime({text}, {iso}), "
+            f"try_cast(try_cast({text} as timestamptz) as timestamp), try_cast({text} as timestamp), "
             f"try_strptime({text}, {formats}), "
             f"case when regexp_full_match({text}, '\\d{{9,13}}') then {epoch(f'cast({text} as bigint)')} end)")
 
@@ -103,7 +116,7 @@ class Column:
     def text(self) -> str:
         """The raw value as text, null when empty: what the checks and the quarantine see."""
         if self.raw_type == "VARCHAR":
-            return f"nullif(trim({self.sql}), '')"
+            return text_of(self.sql)
         return f"cast({self.sql} as varchar)"
 
     @property

@@ -197,89 +197,81 @@ RAW_TEXT_CHARS = 2_000  # of a rejected line kept in quarantine
 
 
 def raw_columns(src: Source) -> dict[str, str]:
-    """Contract column -> column of the raw table `read_csv_raw` builds (c0, c1, ...)."""
+    """Contract column -> its column in `csv_rows` (c0, c1, ... in the header's order)."""
     position = {n: i for i, n in enumerate(src.dialect.names)}
     return {c: f"c{position[name]}" for c, name in src.columns.items()}
 
 
-def read_csv_raw(con: duckdb.DuckDBPyConnection, src: Source, table: str, max_line_bytes: int,
-                 progress=print) -> str:
-    """Read `src` into temp table `table` (_row, c0, c1, ... as text, _row counting from 1 at the
-    first row after the header) and the rows it could not split into `<table>_rejected`
-    (row_number, kind, detail, text). Returns the name of the rejected table."""
-    d = src.dialect
-    rejected = _read(con, src, table, d.encoding, max_line_bytes)
-    if d.encoding == "utf-8" and _has_kind(con, rejected, "not UTF-8 text") and not _has_non_ascii(con, table, d):
-        # bytes that are not UTF-8 and no valid multi-byte character anywhere: a single-byte file
-        progress(f"  note: {src.file} is not UTF-8; read as Latin-1")
-        rejected = _read(con, src, table, "latin-1", max_line_bytes)
-    return rejected
-
-
-def _read(con, src: Source, table: str, encoding: str, max_line_bytes: int) -> str:
+def csv_rows(src: Source, encoding: str, max_line_bytes: int, errors: str) -> str:
+    """SQL relation of the file's rows: `_row` (1 = the first row after the header, counting the
+    rows read) and c0, c1, ... as text. Rows that do not split go to temp table `errors`."""
     d = src.dialect
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(d.names))) + "}"
-    rej, scan, rejected = f"{table}_errors", f"{table}_scans", f"{table}_rejected"
-    for t in (table, rej, scan, rejected):
-        con.execute(f"drop table if exists {t}")
     reader = (f"read_csv({sql_str(src.path)}, auto_detect = false, header = true, skip = {d.skip}, "
               f"delim = {sql_str(d.delimiter)}, quote = '\"', escape = '\"', columns = {columns}, "
               f"encoding = {sql_str(encoding)}, max_line_size = {int(max_line_bytes)}, strict_mode = true, "
-              f"store_rejects = true, rejects_table = {sql_str(rej)}, rejects_scan = {sql_str(scan)})")
-    kinds = " ".join(f"when {sql_str(k)} then {sql_str(v)}" for k, v in REJECT_KINDS.items())
+              f"store_rejects = true, rejects_table = {sql_str(errors)}, rejects_scan = {sql_str(errors + '_scans')})")
+    return f"(select row_number() over () as _row, * from {reader})"
+
+
+def reading(src: Source, run):
+    """Run `run()` (which reads the file), turning the reader's errors into one IngestError line."""
     try:
-        con.execute(f"create temp table {table} as select row_number() over () as _row, * from {reader}")
-        con.execute(f"""create temp table {rejected} as
-            select line - 1 - {d.skip} as row_number,
-                   case error_type {kinds} else lower(error_type) end as kind,
-                   case when error_type = 'LINE SIZE OVER MAXIMUM'
-                          then format('{{:,}} bytes, more than max_line_bytes = {max_line_bytes:,} (config/ingest.toml)',
-                                      try_cast(regexp_extract(error_message, 'Actual Size:\\s*(\\d+)', 1) as bigint))
-                        when error_type in ('MISSING COLUMNS', 'TOO MANY COLUMNS')
-                          then regexp_extract(error_message, 'Found: (\\d+)', 1) || ' fields where the header has '
-                               || regexp_extract(error_message, 'Expected Number of Columns: (\\d+)', 1)
-                        when error_type = 'UNQUOTED VALUE'
-                          then 'a quoted value must end with a quote right before the delimiter or line end'
-                        when error_type in ('INVALID ENCODING', 'INVALID UNICODE')
-                          then 'bytes that are not UTF-8, in a file that is UTF-8 elsewhere'
-                        else error_message end as detail,
-                   trim(left(csv_line, {RAW_TEXT_CHARS}), chr(10) || chr(13)) as text
-            from (select line, arg_min(error_type, coalesce(column_idx, 0)) as error_type,
-                         arg_min(error_message, coalesce(column_idx, 0)) as error_message,
-                         arg_min(csv_line, coalesce(column_idx, 0)) as csv_line
-                  from {rej} group by line)
-            order by line""")
+        return run()
     except duckdb.Error as e:
         raise IngestError(f"{src.file}: cannot be read as CSV ({_csv_hint(e)})") from None
-    finally:
-        con.execute(f"drop table if exists {scan}")
-    if _has_kind(con, rejected):
-        _renumber(con, table, rej, d.skip)
-    con.execute(f"drop table if exists {rej}")
-    return rejected
 
 
-def _has_kind(con, rejected: str, kind: str | None = None) -> bool:
-    where = "" if kind is None else f"where kind = {sql_str(kind)}"
-    return con.execute(f"select exists (select 1 from {rejected} {where})").fetchall()[0][0]
+def collect_rejects(con: duckdb.DuckDBPyConnection, src: Source, errors: str, rejected: str,
+                    max_line_bytes: int) -> bool:
+    """Temp table `rejected` (row_number, kind, detail, text): one row per row the reader could
+    not split, from DuckDB's `errors` table. Returns whether there is any."""
+    kinds = " ".join(f"when {sql_str(k)} then {sql_str(v)}" for k, v in REJECT_KINDS.items())
+    con.execute(f"""create or replace temp table {rejected} as
+        select line - 1 - {src.dialect.skip} as row_number,
+               case error_type {kinds} else lower(error_type) end as kind,
+               case when error_type = 'LINE SIZE OVER MAXIMUM'
+                      then format('{{:,}} bytes, more than max_line_bytes = {max_line_bytes:,} (config/ingest.toml)',
+                                  try_cast(regexp_extract(error_message, 'Actual Size:\\s*(\\d+)', 1) as bigint))
+                    when error_type in ('MISSING COLUMNS', 'TOO MANY COLUMNS')
+                      then regexp_extract(error_message, 'Found: (\\d+)', 1) || ' fields where the header has '
+                           || regexp_extract(error_message, 'Expected Number of Columns: (\\d+)', 1)
+                    when error_type = 'UNQUOTED VALUE'
+                      then 'a quoted value must end with a quote right before the delimiter or line end'
+                    when error_type in ('INVALID ENCODING', 'INVALID UNICODE')
+                      then 'bytes that are not UTF-8, in a file that is UTF-8 elsewhere'
+                    else error_message end as detail,
+               trim(left(csv_line, {RAW_TEXT_CHARS}), chr(10) || chr(13)) as text
+        from (select line, arg_min(error_type, coalesce(column_idx, 0)) as error_type,
+                     arg_min(error_message, coalesce(column_idx, 0)) as error_message,
+                     arg_min(csv_line, coalesce(column_idx, 0)) as csv_line
+              from {errors} group by line)
+        order by line""")
+    for t in (errors, errors + "_scans"):
+        con.execute(f"drop table if exists {t}")
+    return con.execute(f"select exists (select 1 from {rejected})").fetchall()[0][0]
 
 
-def _renumber(con, table: str, rej: str, skip: int) -> None:
-    """Give the rows read their number in the file, counting the rejected rows between them."""
+def has_kind(con: duckdb.DuckDBPyConnection, rejected: str, kind: str) -> bool:
+    return con.execute(f"select exists (select 1 from {rejected} where kind = ?)", [kind]).fetchall()[0][0]
+
+
+def renumber(con: duckdb.DuckDBPyConnection, table: str, rejected: str) -> None:
+    """Give the rows of `table` their number in the file, counting the rejected rows between them
+    (the reader numbered only the rows it read)."""
     con.execute(f"""create or replace temp table {table} as
-        with rejected as (
-            select line - 1 - {skip} as r, row_number() over (order by line) as i
-            from (select distinct line from {rej} where line is not null)),
-        shifts as (select r - i as below, max(i) as i from rejected group by all)
+        with skipped as (
+            select row_number as r, row_number() over (order by row_number) as i
+            from (select distinct row_number from {rejected} where row_number is not null)),
+        shifts as (select r - i as below, max(i) as i from skipped group by all)
         select t.* replace (t._row + coalesce(s.i, 0) as _row)
         from {table} as t asof left join shifts as s on t._row > s.below
         order by t._row""")
 
 
-def _has_non_ascii(con, table: str, d: CsvDialect) -> bool:
-    cols = ", ".join(f"c{i}" for i in range(len(d.names)))
+def has_non_ascii(con: duckdb.DuckDBPyConnection, table: str, columns: list[str]) -> bool:
     return con.execute(f"select exists (select 1 from {table} "
-                       f"where regexp_matches(concat_ws('', {cols}), '[^\\x01-\\x7f]'))").fetchall()[0][0]
+                       f"where regexp_matches(concat_ws('', {', '.join(columns)}), '[^\\x01-\\x7f]'))").fetchall()[0][0]
 
 
 def _csv_hint(e: duckdb.Error) -> str:

@@ -1,8 +1,9 @@
 """Load one source file into its warehouse table: every row either loads with the contract's types
 or goes to `quarantine` with the first reason it fails (checks in the order of `checks`).
 
-Two passes over the same SQL: the good rows into the table, the bad ones into quarantine. Nothing
-is dropped on the way: a table's loaded plus quarantined rows are the rows in its file.
+A Parquet file is read twice (cheap): the good rows into the table, the bad ones into quarantine.
+A CSV file is read once, typed and checked into a temp table (parsing text is the cost), then split.
+Nothing is dropped on the way: a table's loaded plus quarantined rows are the rows in its file.
 """
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ import duckdb
 from features import contract
 from features.ingest import parse
 from features.ingest.parse import Column
-from features.ingest.readers import Source, ident, raw_columns, read_csv_raw
+from features.ingest import readers
+from features.ingest.readers import Source, ident
 from features.ingest.settings import IngestSettings
 
 
@@ -39,33 +41,26 @@ def _lit(text: str) -> str:
     return parse.q(text)
 
 
-def relation(con: duckdb.DuckDBPyConnection, src: Source, settings: IngestSettings, progress) -> tuple[str, dict[str, str], str | None]:
-    """(SQL relation with `_row` and the file's columns, contract column -> its SQL, the temp
-    table of rows the CSV reader rejected or None)."""
-    if src.dialect is not None:
-        raw = f"raw_{src.table.name}"
-        rejected = read_csv_raw(con, src, raw, settings.max_line_bytes, progress)
-        return raw, raw_columns(src), rejected
-    rel = (f"(select file_row_number + 1 as _row, * "
-           f"from read_parquet({parse.q(str(src.path))}, file_row_number = true))")
-    return rel, {c: ident(n) for c, n in src.columns.items()}, None
-
-
-def number_style(con: duckdb.DuckDBPyConnection, rel: str, cols: dict[str, str], src: Source,
-                 settings: IngestSettings) -> str:
-    """The file's decimal separator: the configured one, or what its unambiguous numbers show."""
+def number_style(con: duckdb.DuckDBPyConnection, rel: str, texts: list[str], settings: IngestSettings) -> str:
+    """The file's decimal separator: the configured one, or what the unambiguous numbers among
+    `texts` (SQL text of its numeric columns, in relation `rel`) show: ".", "," or "mixed"."""
     if settings.decimal_separator != "auto":
         return settings.decimal_separator
-    texts = [f"nullif(trim({cols[c]}), '')" for c, typ in src.table.columns
-             if c in cols and src.raw_types[c] == "VARCHAR" and typ in ("double", "bigint", "integer")]
     if not texts:
         return "."
     evidence = [parse.number_evidence(t) for t in texts]
-    point = " or ".join(p for p, _ in evidence)
+    maybe = " or ".join(f"(contains({t}, ',') or {t} like '%.%.%')" for t in texts)  # cheap filter first
     comma = " or ".join(c for _, c in evidence)
-    shows_point, shows_comma = con.execute(
-        f"select coalesce(bool_or({point}), false), coalesce(bool_or({comma}), false) from {rel}").fetchall()[0]
-    return "mixed" if shows_point and shows_comma else "," if shows_comma else "."
+    if not con.execute(f"select exists (select 1 from {rel} where ({maybe}) and ({comma}))").fetchall()[0][0]:
+        return "."
+    point = " or ".join(p for p, _ in evidence)
+    return "mixed" if con.execute(f"select exists (select 1 from {rel} where {point})").fetchall()[0][0] else ","
+
+
+def numeric_texts(src: Source, cols: dict[str, str]) -> list[str]:
+    """SQL text of the columns holding numbers as text (CSV, or text columns in Parquet)."""
+    return [parse.text_of(cols[c]) for c, typ in src.table.columns
+            if c in cols and src.raw_types[c] == "VARCHAR" and typ in ("double", "bigint", "integer")]
 
 
 def columns(src: Source, cols: dict[str, str], style: str, settings: IngestSettings) -> dict[str, Column]:
@@ -154,8 +149,10 @@ def finals(src: Source, cols: dict[str, Column]) -> str:
     return ", ".join(out)
 
 
-def params(bounds: Bounds) -> dict:
-    return {"floor": bounds.floor, "cutoff": bounds.cutoff, "data_end": bounds.data_end}
+def params(bounds: Bounds, sql: str, **extra) -> dict:
+    """The bound values `sql` uses."""
+    values = {"floor": bounds.floor, "cutoff": bounds.cutoff, "data_end": bounds.data_end} | extra
+    return {k: v for k, v in values.items() if f"${k}" in sql}
 
 
 def load(con: duckdb.DuckDBPyConnection, src: Source, run_id: str, settings: IngestSettings,
@@ -165,24 +162,66 @@ def load(con: duckdb.DuckDBPyConnection, src: Source, run_id: str, settings: Ing
     if src.path is None:
         con.execute(f"create table {t.name} ({', '.join(f'{c} {typ}' for c, typ in t.columns)})")
         return 0, 0
-    rel, raw_cols, rejected = relation(con, src, settings, progress)
-    style = number_style(con, rel, raw_cols, src, settings)
-    cols = columns(src, raw_cols, style, settings)
-    sql = stage_sql(src, rel, cols, bounds)
-    used = {k: v for k, v in params(bounds).items() if f"${k}" in sql}
+    if src.dialect is None:
+        staged, cols, rejected = _stage_parquet(con, src, settings, bounds)
+    else:
+        staged, cols, rejected = _stage_csv(con, src, settings, bounds, progress)
     order = " order by _row" if t.key else ""  # the duplicate check's window reorders rows; keep the file's
-    con.execute(f"create table {t.name} as select {finals(src, cols)} from ({sql}) as staged "
-                f"where _kind is null{order}", used)
-    con.execute(f"insert into quarantine select $run_id, $table_name, $file, _row, _kind, "
-                f"_kind || coalesce(': ' || _value, ''), _raw from ({sql}) as staged where _kind is not null",
-                used | {"run_id": run_id, "table_name": t.name, "file": src.file})
+    sql = f"create table {t.name} as select {finals(src, cols)} from {staged} where _kind is null{order}"
+    con.execute(sql, params(bounds, sql))
+    where = {"run_id": run_id, "table_name": t.name, "file": src.file}
+    sql = (f"insert into quarantine select $run_id, $table_name, $file, _row, _kind, "
+           f"_kind || coalesce(': ' || _value, ''), _raw from {staged} where _kind is not null")
+    con.execute(sql, params(bounds, sql, **where))
     if rejected:
         con.execute(f"insert into quarantine select $run_id, $table_name, $file, row_number, kind, "
-                    f"kind || ': ' || detail, to_json(struct_pack(line := text)) from {rejected}",
-                    {"run_id": run_id, "table_name": t.name, "file": src.file})
+                    f"kind || ': ' || detail, to_json(struct_pack(line := text)) from {rejected}", where)
         con.execute(f"drop table {rejected}")
     if src.dialect is not None:
-        con.execute(f"drop table {rel}")
+        con.execute(f"drop table {staged}")
     good = con.execute(f"select count(*) from {t.name}").fetchall()[0][0]
     bad = con.execute("select count(*) from quarantine where run_id = ? and table_name = ?", [run_id, t.name]).fetchall()[0][0]
     return good, bad
+
+
+def _stage_parquet(con, src: Source, settings: IngestSettings, bounds: Bounds) -> tuple[str, dict[str, Column], None]:
+    """The staging query over the file itself: reading Parquet twice costs less than keeping a copy."""
+    rel = (f"(select file_row_number + 1 as _row, * "
+           f"from read_parquet({parse.q(str(src.path))}, file_row_number = true))")
+    raw = {c: ident(n) for c, n in src.columns.items()}
+    style = number_style(con, rel, numeric_texts(src, raw), settings)
+    cols = columns(src, raw, style, settings)
+    return f"({stage_sql(src, rel, cols, bounds)}) as staged", cols, None
+
+
+def _stage_csv(con, src: Source, settings: IngestSettings, bounds: Bounds, progress) -> tuple[str, dict[str, Column], str | None]:
+    """Read, type and check the file once into temp table `staged_<table>`; the rows the reader
+    could not split go to temp table `<table>_rejected`."""
+    t = src.table.name
+    staged, errors, rejected = f"staged_{t}", f"{t}_errors", f"{t}_rejected"
+    style = "." if settings.decimal_separator == "auto" else settings.decimal_separator
+
+    def build(rel: str, raw: dict[str, str], style: str) -> dict[str, Column]:
+        cols = columns(src, raw, style, settings)
+        sql = f"create or replace temp table {staged} as {stage_sql(src, rel, cols, bounds)}"
+        readers.reading(src, lambda: con.execute(sql, params(bounds, sql)))
+        return cols
+
+    raw = readers.raw_columns(src)
+    cols = build(readers.csv_rows(src, src.dialect.encoding, settings.max_line_bytes, errors), raw, style)
+    any_rejected = readers.collect_rejects(con, src, errors, rejected, settings.max_line_bytes)
+    if (src.dialect.encoding == "utf-8" and any_rejected and readers.has_kind(con, rejected, "not UTF-8 text")
+            and not readers.has_non_ascii(con, staged, [f"t_{c}" for c in cols])):
+        # bytes that are not UTF-8 and no valid multi-byte character anywhere: a single-byte file
+        progress(f"  note: {src.file} is not UTF-8; read as Latin-1")
+        cols = build(readers.csv_rows(src, "latin-1", settings.max_line_bytes, errors), raw, style)
+        any_rejected = readers.collect_rejects(con, src, errors, rejected, settings.max_line_bytes)
+    found = number_style(con, staged, numeric_texts(src, {c: f"t_{c}" for c in cols}), settings)
+    if found != style:  # the file writes decimal commas: read its numbers again, from the text kept
+        again = f"(select _row, {', '.join(f't_{c} as r_{c}' for c in cols)} from {staged}_text)"
+        con.execute(f"alter table {staged} rename to {staged}_text")
+        cols = build(again, {c: f"r_{c}" for c in cols}, found)
+        con.execute(f"drop table {staged}_text")
+    if any_rejected:
+        readers.renumber(con, staged, rejected)
+    return staged, cols, rejected if any_rejected else None

@@ -154,3 +154,11 @@ def test_a_duplicate_column_is_refused(src, tmp_path):
     events_csv(src / "events.csv", ["A,2026-03-30 10:00:00,login,x"], header="account_id,occurred_at,event_type,Event_Type")
     with pytest.raises(IngestError, match="events.csv: column 'event_type' appears twice in the header"):
         ingest(src, tmp_path / "w.duckdb", progress=quiet)
+
+
+def test_a_utf_16_file_with_its_byte_order_mark_is_read(src, tmp_path):
+    (src / "accounts.csv").write_bytes("account_id\tname\r\nA\tZürich\r\nB\tBeta\r\n".encode("utf-16"))
+    db = tmp_path / "w.duckdb"
+    assert ingest(src, db, progress=quiet)["accounts"] == (2, 0)
+    with connect(db) as con:
+        assert con.execute("select name from accounts order by 1").fetchall() == [("Beta",), ("Zürich",)]
