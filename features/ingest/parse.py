@@ -113,6 +113,11 @@ class Column:
     id_digits: int = 0  # zero-pad integer ids to this many digits (0: as they are)
 
     @property
+    def same_as_text(self) -> bool:
+        """The value is the raw text itself (a text column read from text)."""
+        return self.raw_type == "VARCHAR" and self.typ == "varchar"
+
+    @property
     def text(self) -> str:
         """The raw value as text, null when empty: what the checks and the quarantine see."""
         if self.raw_type == "VARCHAR":

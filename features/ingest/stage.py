@@ -73,7 +73,7 @@ def checks(src: Source, cols: dict[str, Column], bounds: Bounds) -> list[Check]:
     """Every reason a row of this table is quarantined, in the order they are tried."""
     t = src.table
     v = {c: f"v_{c}" for c in cols}
-    txt = {c: f"t_{c}" for c in cols}
+    txt = {c: text_column(c, col) for c, col in cols.items()}
     out: list[Check] = []
     for c, _ in t.required:
         if c not in t.may_be_empty:
@@ -120,22 +120,35 @@ def checks(src: Source, cols: dict[str, Column], bounds: Bounds) -> list[Check]:
     return out
 
 
+def text_column(name: str, col: Column) -> str:
+    """The staged column holding `name`'s raw text: v_<name> itself when the value is that text."""
+    return f"v_{name}" if col.same_as_text else f"t_{name}"
+
+
 def stage_sql(src: Source, rel: str, cols: dict[str, Column], bounds: Bounds) -> str:
-    """One row per file row: _row, v_<col> (typed), t_<col> (text), _kind and _value (null when
-    the row is good) and _raw (the row as JSON text)."""
-    typed = ", ".join(f"{c.value} as v_{n}, {c.text} as t_{n}" for n, c in cols.items())
+    """One row per file row: _row, v_<col> (typed), t_<col> (the text, where it differs from v_),
+    and for a bad row its reason without the value (_kind), the value (_value) and the row as JSON
+    text (_raw); all three are null for a good row."""
+    typed = ", ".join(f"{c.value} as v_{n}" + ("" if c.same_as_text else f", {c.text} as t_{n}")
+                      for n, c in cols.items())
     cs = checks(src, cols, bounds)
-    kind = "case " + " ".join(f"when {c.when} then {c.kind}" for c in cs) + " end"
-    value = "case " + " ".join(f"when {c.when} then {c.value}" for c in cs) + " end"
-    raw = "to_json(struct_pack(" + ", ".join(f'"{n}" := t_{n}' for n in cols) + "))"
-    sql = (f"select *, {kind} as _kind0, {value} as _value0, {raw} as _raw "
-           f"from (select _row, {typed} from {rel}) as typed")
+    which = "case " + " ".join(f"when {c.when} then {i}" for i, c in enumerate(cs)) + " end"
+    kind = "case _check " + " ".join(f"when {i} then {c.kind}" for i, c in enumerate(cs)) + " end"
+    value = "case _check " + " ".join(f"when {i} then {c.value}" for i, c in enumerate(cs)) + " end"
+    raw = "to_json(struct_pack(" + ", ".join(f'"{n}" := {text_column(n, c)}' for n, c in cols.items()) + "))"
+    checked = f"select *, {which} as _check from (select _row, {typed} from {rel}) as typed"
     key = src.table.key
     if key is None:
-        return f"select *, _kind0 as _kind, _value0 as _value from ({sql}) as checked"
-    duplicate = (f"_kind0 is null and row_number() over (partition by v_{key}, _kind0 is null order by _row) > 1")
-    return (f"select *, case when {duplicate} then {_lit(f'duplicate {key}')} else _kind0 end as _kind, "
-            f"case when {duplicate} then t_{key} else _value0 end as _value from ({sql}) as checked")
+        bad, kind_sql, value_sql = "_check is not null", kind, value
+    else:  # the first good row with an id loads; later good rows with it are duplicates
+        bad = "(_check is not null or _duplicate)"
+        kind_sql = f"case when _duplicate then {_lit(f'duplicate {key}')} else {kind} end"
+        value_sql = f"case when _duplicate then {text_column(key, cols[key])} else {value} end"
+        checked = (f"select *, _check is null and row_number() over (partition by v_{key}, _check is null "
+                   f"order by _row) > 1 as _duplicate from ({checked}) as checked")
+    return (f"select * exclude (_check{', _duplicate' if key else ''}), "
+            f"case when {bad} then {kind_sql} end as _kind, case when {bad} then {value_sql} end as _value, "
+            f"case when {bad} then {raw} end as _raw from ({checked}) as checked")
 
 
 def finals(src: Source, cols: dict[str, Column]) -> str:
@@ -211,14 +224,14 @@ def _stage_csv(con, src: Source, settings: IngestSettings, bounds: Bounds, progr
     cols = build(readers.csv_rows(src, src.dialect.encoding, settings.max_line_bytes, errors), raw, style)
     any_rejected = readers.collect_rejects(con, src, errors, rejected, settings.max_line_bytes)
     if (src.dialect.encoding == "utf-8" and any_rejected and readers.has_kind(con, rejected, "not UTF-8 text")
-            and not readers.has_non_ascii(con, staged, [f"t_{c}" for c in cols])):
+            and not readers.has_non_ascii(con, staged, [text_column(c, col) for c, col in cols.items()])):
         # bytes that are not UTF-8 and no valid multi-byte character anywhere: a single-byte file
         progress(f"  note: {src.file} is not UTF-8; read as Latin-1")
         cols = build(readers.csv_rows(src, "latin-1", settings.max_line_bytes, errors), raw, style)
         any_rejected = readers.collect_rejects(con, src, errors, rejected, settings.max_line_bytes)
-    found = number_style(con, staged, numeric_texts(src, {c: f"t_{c}" for c in cols}), settings)
+    found = number_style(con, staged, numeric_texts(src, {c: text_column(c, col) for c, col in cols.items()}), settings)
     if found != style:  # the file writes decimal commas: read its numbers again, from the text kept
-        again = f"(select _row, {', '.join(f't_{c} as r_{c}' for c in cols)} from {staged}_text)"
+        again = f"(select _row, {', '.join(f'{text_column(c, col)} as r_{c}' for c, col in cols.items())} from {staged}_text)"
         con.execute(f"alter table {staged} rename to {staged}_text")
         cols = build(again, {c: f"r_{c}" for c in cols}, found)
         con.execute(f"drop table {staged}_text")
