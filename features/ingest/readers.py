@@ -93,7 +93,7 @@ def _map_columns(t: Table, path: Path, names, types, dialect: CsvDialect | None)
     for col, _ in t.required:
         if col not in by_lower:
             raise IngestError(f"{path.name}: missing required column '{col}' "
-                              f"(the header has {', '.join(repr(n) for n in names[:12])})")
+                              f"(the header has {', '.join(repr(n[:40]) for n in names[:12])})")
     for group in t.one_of:
         if not any(c in by_lower for c in group):
             raise IngestError(f"{path.name}: needs one of the columns {', '.join(map(repr, group))}")
@@ -119,6 +119,8 @@ def _first_line(e: BaseException) -> str:
 DELIMITERS = (",", ";", "\t", "|")
 _NEWLINE = re.compile(r"\r\n|\n|\r")
 PEEK_BYTES = 65_536
+MAGIC = {b"PK\x03\x04": "a zip file (an Excel workbook?)", b"PAR1": "a Parquet file",
+         b"\xd0\xcf\x11\xe0": "an old Excel workbook", b"\x1f\x8b": "gzip-compressed"}
 
 
 def sniff_csv(path: Path, max_line_bytes: int) -> CsvDialect:
@@ -132,6 +134,9 @@ def sniff_csv(path: Path, max_line_bytes: int) -> CsvDialect:
             head += more
     if not head.strip():
         raise IngestError(f"{path.name}: the file is empty (no header line)")
+    for magic, what in MAGIC.items():
+        if head.startswith(magic):
+            raise IngestError(f"{path.name}: is {what}, not CSV; export it as CSV (or name it .parquet if it is one)")
     encoding, text = _decode_head(head)
     parts = _NEWLINE.split(text)
     ends = _NEWLINE.findall(text)
@@ -218,7 +223,9 @@ def reading(src: Source, run):
     """Run `run()` (which reads the file), turning the reader's errors into one IngestError line."""
     try:
         return run()
-    except duckdb.Error as e:
+    except (duckdb.InvalidInputException, duckdb.IOException, duckdb.ConversionException) as e:
+        if src.dialect is None:
+            raise IngestError(f"{src.file}: cannot be read as Parquet ({_first_line(e)})") from None
         raise IngestError(f"{src.file}: cannot be read as CSV ({_csv_hint(e)})") from None
 
 

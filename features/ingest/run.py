@@ -41,7 +41,7 @@ def ingest(folder: Path, db: Path, progress=print, traits: tuple[TraitSpec, ...]
     remove_stale_copies(db)
     tmp = building_path(db)
     tmp.unlink(missing_ok=True)
-    run_id, started = uuid.uuid4().hex[:12], _utcnow()
+    run_id, started = uuid.uuid4().hex[:12], dt.datetime.now()  # run times local, as the portal shows them
     summary: dict[str, tuple[int, int]] = {}
     con = None
     try:
@@ -73,7 +73,7 @@ def ingest(folder: Path, db: Path, progress=print, traits: tuple[TraitSpec, ...]
                               $finished as finished_at, $source as source_dir, $loaded as rows_loaded,
                               $quarantined as rows_quarantined, $data_end as data_end,
                               $exported as exported_at, $accepted as accepted_quarantine""",
-                    {"run_id": run_id, "started": started, "finished": _utcnow(), "source": str(folder.resolve()),
+                    {"run_id": run_id, "started": started, "finished": dt.datetime.now(), "source": str(folder.resolve()),
                      "loaded": sum(g for g, _ in summary.values()), "quarantined": sum(b for _, b in summary.values()),
                      "data_end": bounds.data_end, "exported": exported_at,
                      "accepted": accept_quarantine and any(b for _, b in summary.values())})

@@ -13,9 +13,8 @@ from dataclasses import dataclass
 import duckdb
 
 from features import contract
-from features.ingest import parse
+from features.ingest import parse, readers
 from features.ingest.parse import Column
-from features.ingest import readers
 from features.ingest.readers import Source, ident
 from features.ingest.settings import IngestSettings
 
@@ -82,6 +81,8 @@ def checks(src: Source, cols: dict[str, Column], bounds: Bounds) -> list[Check]:
         present = [c for c in group if c in cols]
         out.append(Check(" and ".join(f"{txt[c]} is null" for c in present), _lit(f"missing {' or '.join(present)}")))
     for c, col in cols.items():
+        if col.same_as_text:  # text read as text always parses
+            continue
         kind = _lit(f"unparseable {c}")
         if col.number_style == "mixed" and col.raw_type == "VARCHAR" and col.typ in ("double", "bigint", "integer"):
             ambiguous = parse.full(parse.number_text(txt[c]), parse.AMBIGUOUS)
@@ -181,7 +182,7 @@ def load(con: duckdb.DuckDBPyConnection, src: Source, run_id: str, settings: Ing
         staged, cols, rejected = _stage_csv(con, src, settings, bounds, progress)
     order = " order by _row" if t.key else ""  # the duplicate check's window reorders rows; keep the file's
     sql = f"create table {t.name} as select {finals(src, cols)} from {staged} where _kind is null{order}"
-    con.execute(sql, params(bounds, sql))
+    readers.reading(src, lambda: con.execute(sql, params(bounds, sql)))
     where = {"run_id": run_id, "table_name": t.name, "file": src.file}
     sql = (f"insert into quarantine select $run_id, $table_name, $file, _row, _kind, "
            f"_kind || coalesce(': ' || _value, ''), _raw from {staged} where _kind is not null")

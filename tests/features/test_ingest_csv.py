@@ -162,3 +162,22 @@ def test_a_utf_16_file_with_its_byte_order_mark_is_read(src, tmp_path):
     assert ingest(src, db, progress=quiet)["accounts"] == (2, 0)
     with connect(db) as con:
         assert con.execute("select name from accounts order by 1").fetchall() == [("Beta",), ("Zürich",)]
+
+
+def test_an_excel_workbook_named_csv_is_refused_saying_what_it_is(src, tmp_path):
+    import zipfile
+    with zipfile.ZipFile(src / "accounts.csv", "w") as z:
+        z.writestr("xl/workbook.xml", "<workbook/>")
+    with pytest.raises(IngestError, match=r"^accounts.csv: is a zip file \(an Excel workbook\?\), not CSV; export it as CSV"):
+        ingest(src, tmp_path / "w.duckdb", progress=quiet)
+
+
+def test_a_corrupt_parquet_file_is_refused_in_one_line(src, tmp_path):
+    import pandas as pd
+    pd.read_csv(src / "events.csv").to_parquet(src / "events.parquet")
+    (src / "events.csv").unlink()
+    data = bytearray((src / "events.parquet").read_bytes())
+    data[100:400] = b"\x55" * 300
+    (src / "events.parquet").write_bytes(bytes(data))
+    with pytest.raises(IngestError, match=r"^events.parquet: cannot be read as Parquet \("):
+        ingest(src, tmp_path / "w.duckdb", progress=quiet)
