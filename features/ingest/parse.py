@@ -28,7 +28,7 @@ COMMA_GROUPS = r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?"  # 12,000.50
 DOT_GROUPS = r"[+-]?\d{1,3}(\.\d{3})+(,\d*)?"  # 12.000,50
 COMMA_DECIMAL = r"[+-]?\d*,\d+"  # 12000,5
 AMBIGUOUS = r"[+-]?[1-9]\d{0,2}[.,]\d{3}"  # 1,234 and 1.234: thousands or decimals?
-STRIP = "[\\s\u00a0\u202f$€£¥'']"  # currency signs, spaces (also non-breaking), apostrophes (1'000)
+STRIP = "[\\s\u00a0\u202f$€£¥'\u2019]"  # currency signs, spaces (also non-breaking), apostrophes (1'000)
 
 
 def is_numeric(raw_type: str) -> bool:
