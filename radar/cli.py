@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 from pathlib import Path
 
@@ -35,7 +36,8 @@ def cmd_sample(a) -> int:
 
 
 def cmd_ingest(a) -> int:
-    jobs.ingest(Path(a.source_dir), Path(a.db), _say, wait=not a.no_wait)
+    jobs.ingest(Path(a.source_dir), Path(a.db), _say, wait=not a.no_wait, data_end=a.data_end,
+                accept_quarantine=a.accept_quarantine)
     return 0
 
 
@@ -125,6 +127,12 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--db", **db)
     s.add_argument("--no-wait", action="store_true",
                    help="if another job is writing the warehouse, stop at once (exit 1) instead of waiting for it")
+    s.add_argument("--data-end", type=_date, default=None,
+                   help="the last day the data describes, YYYY-MM-DD; later rows are quarantined "
+                        "(default: the latest event, capped at the files' export time)")
+    s.add_argument("--accept-quarantine", action="store_true",
+                   help="load even when a table loses more than its allowed share of rows to quarantine "
+                        "(otherwise: exit 3 and the previous warehouse is kept)")
 
     s = _command(sub, "features", "build point-in-time feature snapshots", cmd_features)
     s.add_argument("--db", **db)
@@ -177,21 +185,64 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command. Every error it meets is one line on stderr: exit 2 for bad input, 3 for an
+    ingest that lost too much to quarantine, 1 for any other failure, 130 when interrupted."""
     args = parser().parse_args(argv)
-    from features.ingest import IngestError
+    from features.ingest import IngestError, QuarantineExceeded
     from features.publish import JobBusy
     from features.warehouse import WarehouseError
     try:
         return args.fn(args)
     except IngestError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    except (WarehouseError, JobBusy, PermissionError, ValueError, LookupError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 1
+        return _fail(e, 2)
+    except QuarantineExceeded as e:
+        return _fail(e, 3)
+    except (WarehouseError, JobBusy, ValueError, LookupError) as e:
+        return _fail(e, 1)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as e:  # noqa: BLE001 - one line, never a traceback (RADAR_DEBUG=1 shows it)
+        if os.environ.get("RADAR_DEBUG"):
+            raise
+        return _fail(_explain(e), _status(e))
+
+
+def _fail(e: BaseException | str, status: int) -> int:
+    text = " ".join(str(e).split()) or type(e).__name__
+    print(f"error: {text}", file=sys.stderr)
+    return status
+
+
+def _status(e: BaseException) -> int:
+    """2 when the user pointed at something that is not what the command needs, else 1."""
+    if isinstance(e, (IsADirectoryError, NotADirectoryError, FileNotFoundError)):
+        return 2
+    return 2 if "not a valid DuckDB database file" in str(e) or "Is a directory" in str(e) else 1
+
+
+def _explain(e: BaseException) -> str:
+    """The error as one line that names the file and says what to do."""
+    first = (str(e).strip().splitlines() or [type(e).__name__])[0]
+    if isinstance(e, OSError) and e.filename:
+        return f"{e.filename}: {(e.strerror or first).lower()}" + (
+            "; make it writable or choose another place" if isinstance(e, PermissionError) else "")
+    if isinstance(e, PermissionError):
+        return first
+    if "Is a directory" in first:
+        return f"{first.removeprefix('IO Error: ')}: point --db (or $RADAR_DB) at the warehouse file"
+    if "Permission denied" in first:
+        return f"{first}; choose a writable place or fix its permissions"
+    if "not a valid DuckDB database file" in first:
+        return f"{first.removeprefix('IO Error: ').rstrip('!')}; point --db (or $RADAR_DB) at a warehouse, or run `radar ingest`"
+    if "WAL" in first:
+        return (f"{first.removeprefix('IO Error: ').rstrip('.')}; a killed job left a log that does not belong to "
+                "this warehouse: move the .wal file away, or run `radar ingest` again")
+    module = type(e).__module__.split(".")[0]
+    if module in ("mlflow", "sqlalchemy", "alembic"):
+        return (f"the MLflow store ({os.environ.get('MLFLOW_TRACKING_URI') or 'mlruns/'}) cannot be used: "
+                f"{first.rstrip('.')}; fix MLFLOW_TRACKING_URI or move the broken store away")
+    return f"{type(e).__name__}: {first} (set RADAR_DEBUG=1 to see where)"
 
 
 if __name__ == "__main__":

@@ -23,12 +23,13 @@ def sample(out: Path, accounts: int, months: int, end: dt.date | None, seed: int
     return counts | {"seconds": secs}
 
 
-def ingest(source_dir: Path, db: Path, say: Say, wait: bool = True) -> dict:
+def ingest(source_dir: Path, db: Path, say: Say, wait: bool = True, data_end: dt.date | None = None,
+           accept_quarantine: bool = False) -> dict:
     from features.ingest import ingest as load
     from features.publish import job_lock
     t0 = time.perf_counter()
     with job_lock(db, "ingest", wait=wait, say=say):  # ingest builds aside and swaps by itself
-        summary = load(source_dir, db, progress=say)
+        summary = load(source_dir, db, progress=say, data_end=data_end, accept_quarantine=accept_quarantine)
     good = sum(g for g, _ in summary.values())
     bad = sum(b for _, b in summary.values())
     say(f"loaded {good:,} rows into {db} in {time.perf_counter() - t0:.1f}s; "
