@@ -377,6 +377,9 @@ KINDS: dict[str, Kind] = {
     "seats_under": Kind(seats_under, ("active_users_over_seats", "active_users_30d", "seats")),
     "never_logged_in": Kind(never_logged_in, ("never_logged_in_users", "seats")),
 }
+# kinds that read the churn model (silence only for its critical level); the backtest reports the
+# others apart, since the model scores history it was trained on
+MODEL_KINDS = ("risk_jump", "renewal_risk", "silence")
 NEEDS = {"scores": ("churn_probability", "no churn scores at this snapshot (run `radar score`)"),
          "scores_then": ("churn_probability_then", "no churn scores at a snapshot {days}+ days earlier"),
          "health": ("health_tier", "no health scores at this snapshot (run `radar health`)"),
