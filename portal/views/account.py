@@ -7,6 +7,7 @@ import streamlit as st
 from portal import components as ui
 from portal import access, auth, data, queries, safe, state
 from portal.account_views import drivers_block, trends_block, update_block, users_block, workflows_block
+from portal.alert_views import account_block
 from portal.settings import load_settings
 from portal.summary import account_summary
 
@@ -72,6 +73,8 @@ if row["coverage"] < s.low_coverage or row["stale_traits"]:
                + (f"; stale: {safe.md(row['stale_traits'])}" if row["stale_traits"] else ""))
 st.markdown("**In one sentence:** " + safe.md(account_summary(d["personas"], d["activity"], d["workflows"],
                                                                feats.get("active_users_30d"))))
+
+account_block(db, stamp, who, account_id, row["owner"], row["name"])  # alerts, plays, QBR pack (alert_views.py)
 
 why, users, flows, trends, recent, update = st.tabs(
     ["Why it is flagged", "Users", "Workflows", "Trends", "Tickets & touchpoints", "Update traits"])
