@@ -246,7 +246,7 @@ def _say(snap: Snapshot, feature: str, value, context: dict | None = None) -> st
 
 def risk_jump(snap: Snapshot, k: RiskJump) -> pd.DataFrame:
     a = snap.accounts
-    points = (a["churn_probability"] - a["churn_probability_then"]) * 100
+    points = ((a["churn_probability"] - a["churn_probability_then"]) * 100).round(6)  # 12% - 2% is 10 points, not 9.99...
     sev = _grade(points, [("warning", k.warning_points), ("critical", k.critical_points)])
     hit = a[sev.notna()]
     text = [f"Churn probability over the next {snap.horizon_days} days rose from {r.churn_probability_then:.0%} "
@@ -426,7 +426,8 @@ def detect(snap: Snapshot, s: AlertSettings) -> tuple[pd.DataFrame, pd.DataFrame
 # --- across runs ----------------------------------------------------------------------------------
 
 def _dates(frame: pd.DataFrame, *cols: str) -> pd.DataFrame:
-    return frame.assign(**{c: pd.to_datetime(frame[c]) for c in cols if c in frame})
+    """`frame` with `cols` as datetime64[us], whatever their type was (dates, strings, other units)."""
+    return frame.assign(**{c: pd.to_datetime(frame[c]).astype("datetime64[us]") for c in cols if c in frame})
 
 
 def track(raised: pd.DataFrame, previous: pd.DataFrame | None) -> pd.DataFrame:
@@ -496,7 +497,7 @@ def budget(alerts: pd.DataFrame, notified_this_week: dict[str, int], cap: int) -
     order = out[due].assign(_r=rank_by[due]).sort_values(["owner", "_r", "account_id", "kind"],
                                                          ascending=[True, False, True, True])
     position = order.groupby("owner").cumcount()
-    left = order["owner"].map(lambda o: max(cap - notified_this_week.get(o, 0), 0))
+    left = pd.Series([max(cap - notified_this_week.get(o, 0), 0) for o in order["owner"]], index=order.index, dtype=int)
     notify = pd.Series(False, index=out.index)
     notify[order.index[(position < left).to_numpy()]] = True
     out["delivery"] = np.where(notify, "notify", "digest")

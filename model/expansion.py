@@ -107,7 +107,7 @@ def seats_full(con: duckdb.DuckDBPyConnection, as_of: dt.date, s: ExpansionSetti
         rows.append({"account_id": r.account_id, "amount": extra * per_seat, "evidence":
                      f"{r.active:,.0f} active users in the last 30 days on {r.seats:,.0f} licensed seats "
                      f"({r.active / r.seats:.0%}), up from {r.active_then:,.0f} on {_day(then)} "
-                     f"({r.active / r.active_then - 1:+.0%}); {extra:,} more seats at the current {money(per_seat)} "
+                     f"({r.active / r.active_then - 1:+.0%}); {extra:,} more seats at the current ${per_seat:,.0f} "
                      f"per seat would bring use back to {k.target_utilisation:.0%}."})
     return pd.DataFrame(rows, columns=["account_id", "evidence", "amount"])
 
