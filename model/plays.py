@@ -103,8 +103,9 @@ def _ts(values) -> pd.Series:
 def _snapshot(scores: pd.DataFrame, keys: pd.DataFrame, days: int, tolerance: int, direction: str) -> pd.DataFrame:
     """Each (key, account_id, day) row's snapshot: the latest on or before day + `days`
     ("backward"), or the first on or after it ("forward"), at most `tolerance` days away."""
-    k = keys.assign(day=_ts(keys["day"]), at=_ts(keys["day"]) + pd.Timedelta(days=days)).sort_values("at")
-    s = scores.assign(as_of=_ts(scores["as_of"])).sort_values("as_of")
+    k = keys.assign(account_id=keys["account_id"].astype(str), day=_ts(keys["day"]),
+                    at=_ts(keys["day"]) + pd.Timedelta(days=days)).sort_values("at")
+    s = scores.assign(account_id=scores["account_id"].astype(str), as_of=_ts(scores["as_of"])).sort_values("as_of")
     got = pd.merge_asof(k, s, left_on="at", right_on="as_of", by="account_id", direction=direction,
                         tolerance=pd.Timedelta(days=tolerance))
     return got.set_index("key")
@@ -154,7 +155,7 @@ def matched_controls(plays: pd.DataFrame, every_play: pd.DataFrame, h: History, 
         gap = (pool["churn_probability"] - p.risk_at).abs()
         pick = pool.assign(gap=gap)[gap <= s.max_probability_gap].sort_values(["gap", "account_id"]) \
             .head(s.controls_per_play)
-        rows += [{"key": p.Index, "account_id": a, "day": p.day} for a in pick["account_id"]]
+        rows += [{"key": p.key, "account_id": a, "day": p.day} for a in pick["account_id"]]
     return pd.DataFrame(rows, columns=["key", "account_id", "day"])
 
 
