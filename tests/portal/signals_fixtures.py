@@ -39,13 +39,22 @@ def signals_db(alerted_db, tmp_path, monkeypatch) -> Path:
 @pytest.fixture
 def served(monkeypatch) -> dict[str, bytes]:
     """Every file a page offers for download in this test, by file name (as it would be served)."""
+    from streamlit.delta_generator import DeltaGenerator
     files: dict[str, bytes] = {}
-    real = st.download_button
+    real_st, real_dg = st.download_button, DeltaGenerator.download_button
 
-    def record(label, data, file_name=None, *args, **kwargs):
+    def keep(data, file_name):
         files[file_name] = data if isinstance(data, bytes) else str(data).encode()
-        return real(label, data, file_name, *args, **kwargs)
-    monkeypatch.setattr(st, "download_button", record)
+
+    def record_st(label, data, file_name=None, *args, **kwargs):
+        keep(data, file_name)
+        return real_st(label, data, file_name, *args, **kwargs)
+
+    def record_dg(self, label, data, file_name=None, *args, **kwargs):  # columns, tabs, expanders
+        keep(data, file_name)
+        return real_dg(self, label, data, file_name, *args, **kwargs)
+    monkeypatch.setattr(st, "download_button", record_st)
+    monkeypatch.setattr(DeltaGenerator, "download_button", record_dg)
     return files
 
 
