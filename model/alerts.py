@@ -629,7 +629,8 @@ def backtest_figures(alerts: pd.DataFrame, churns: pd.DataFrame, s: AlertSetting
     Counts churns that fall where the history could have warned `lead_days` ahead, and those with a
     critical alert (of `kinds`, default all) `lead_days`..`lookback_days` before; per owner and ISO
     week over the history: new alerts (first seen that week), critical alerts that interrupted, and
-    critical alerts due before the cap. Also how many alerted accounts did not churn."""
+    critical alerts due before the cap, from the week after the first run (which finds every standing
+    alert new). Also how many alerted accounts did not churn."""
     a = _dates(alerts, "as_of", "first_seen")
     if kinds is not None:
         a = a[a["kind"].isin(kinds)]
@@ -646,9 +647,11 @@ def backtest_figures(alerts: pd.DataFrame, churns: pd.DataFrame, s: AlertSetting
     critical_accounts = set(crit["account_id"])
     churned_ever = set(churns["account_id"])
     owners = sorted(set(_dates(alerts, "as_of")["owner"].dropna()))
-    weeks = pd.date_range(week_start(start), week_start(end), freq="7D")
+    # the first run finds every standing alert "new": the weekly load is counted from the week after it
+    weeks = pd.date_range(week_start(start) + pd.Timedelta(days=7), week_start(end), freq="7D")
 
     def per_week(rows: pd.DataFrame, when: str) -> dict:
+        rows = rows[rows[when].map(week_start) > week_start(start)]
         counts = rows.assign(week=rows[when].map(week_start)).groupby(["owner", "week"]).size()
         full = counts.reindex(pd.MultiIndex.from_product([owners, weeks], names=["owner", "week"]), fill_value=0)
         return {"median": float(full.median()) if len(full) else 0.0, "max": int(full.max()) if len(full) else 0,

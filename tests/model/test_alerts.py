@@ -336,13 +336,15 @@ def test_the_backtest_figures_count_warned_churns_and_weekly_load():
             rows.append({"account_id": "B", "kind": "risk_jump", "severity": "critical", "as_of": d,
                          "first_seen": runs[2], "owner": "Blake", "delivery": "notify" if i == 2 else "digest",
                          "capped": False})
+    rows += [{"account_id": f"S{i}", "kind": "silence", "severity": "warning", "as_of": runs[0], "first_seen": runs[0],
+              "owner": "Avery", "delivery": "digest", "capped": False} for i in range(10)]  # standing at the first run
     history = pd.DataFrame(rows)
     churns = pd.DataFrame({"account_id": ["B", "C"], "churn_date": [runs[2] + pd.Timedelta(days=70),
                                                                     runs[-1] - pd.Timedelta(days=1)]})
     f = alerts.backtest_figures(history, churns, S)
     assert (f["churns"], f["warned"]) == (2, 1)  # B warned 70 days ahead; C never alerted
     assert f["new_alerts_per_owner_week"]["max"] == 1 and f["new_alerts_per_owner_week"]["median"] == 1
-    assert f["weeks"] == 20 and f["owners"] == 2
+    assert f["weeks"] == 19 and f["owners"] == 2  # counted from the week after the first run
     assert f["critical_interrupting_per_owner_week"]["max"] == 1
     short = alerts.backtest_figures(history, churns.assign(churn_date=runs[2] + pd.Timedelta(days=59)), S)
     assert short["warned"] == 0  # 59 days ahead is too late to count
