@@ -530,9 +530,21 @@ def _frame(rows: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def history(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Every stored alert row (all runs)."""
-    return con.execute("select * from alerts order by as_of").df() if has_table(con, "alerts") else _frame(pd.DataFrame())
+def history(con: duckdb.DuckDBPyConnection, since: dt.date | None = None) -> pd.DataFrame:
+    """Stored alert rows (all runs, or those at `since` and later), oldest first."""
+    if not has_table(con, "alerts"):
+        return _frame(pd.DataFrame())
+    return con.execute("select * from alerts where as_of >= coalesce(?, date '0001-01-01') order by as_of",
+                       [since]).df()
+
+
+def _context(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> pd.DataFrame:
+    """What a run at `as_of` continues from: the previous run and the runs earlier in its week."""
+    if not has_table(con, "alerts"):
+        return _frame(pd.DataFrame())
+    previous = con.execute("select max(as_of) from alerts where as_of < ?", [as_of]).fetchall()[0][0]
+    since = min(d for d in (previous, week_start(as_of).date()) if d is not None)
+    return history(con, since)
 
 
 def alert_dates(con: duckdb.DuckDBPyConnection) -> list[dt.date]:
@@ -588,7 +600,7 @@ def run(con: duckdb.DuckDBPyConnection, as_of: dt.date | None = None, all_dates:
     if target not in dates:
         raise ValueError(f"no feature snapshot at {target}; run `radar features --as-of {target}`")
     todo = [d for d in dates if d <= target] if all_dates else [target]
-    past = None if all_dates else history(con)
+    past = None if all_dates else _context(con, target)
     found, kinds = compute(con, todo, s, None if all_dates else actions, today or dt.date.today(), past, progress)
     write(con, found, kinds, todo, replace_all=all_dates)
     last = found[found["as_of"] == pd.Timestamp(target)]
