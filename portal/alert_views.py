@@ -10,6 +10,7 @@ import streamlit as st
 
 from portal import access, data, safe, signal_actions, signal_data
 from portal import components as ui
+from portal import signal_tables as tables
 from portal.access import Identity
 
 SEVERITY_ORDER = ["critical", "warning", "info"]
@@ -25,20 +26,23 @@ def why_now(alerts: pd.DataFrame) -> pd.Series:
         index=alerts.index, dtype=object)
 
 
+ALERT_COLUMNS = {"name": ("Account", "text"), "owner": ("Owner", "text"), "label": ("Alert", "text"),
+                 "severity": ("Severity", "text"), "evidence": ("Evidence", "text"),
+                 "when": ("Reached its owner", "text"), "status_text": ("Status", "text"),
+                 "arr_at_risk": ("ARR at risk", "money"), "account_id": ("Open", "link")}
+PLAY_COLUMNS = {"done_on": ("Done on", "date"), "play": ("Play", "text"), "note": ("Note", "text"),
+                "alert_kind": ("Answering", "text"), "logged_by": ("By", "text")}
+
+
 def alert_table(alerts: pd.DataFrame, key: str, owner_column: bool = True) -> None:
     if alerts.empty:
         st.caption("None.")
         return
     shown = alerts.assign(
         when=why_now(alerts),
-        status_text=alerts["status"] + alerts["status_note"].fillna("").map(lambda n: f" ({n})" if n else ""),
-        link=alerts["account_id"].map(safe.account_link))
-    cols = ["name"] + (["owner"] if owner_column else []) + ["label", "severity", "evidence", "when", "status_text",
-                                                             "arr_at_risk", "link"]
-    st.dataframe(ui.as_money(shown[cols], "arr_at_risk"), hide_index=True, key=key, column_config={
-        "name": "Account", "owner": "Owner", "label": "Alert", "severity": "Severity", "evidence": "Evidence",
-        "when": "Reached its owner", "status_text": "Status", "arr_at_risk": "ARR at risk",
-        "link": st.column_config.LinkColumn("Open", display_text="open")})
+        status_text=alerts["status"] + alerts["status_note"].fillna("").map(lambda n: f" ({n})" if n else ""))
+    cols = {k: v for k, v in ALERT_COLUMNS.items() if owner_column or k != "owner"}
+    tables.show(shown, cols, key)
 
 
 def kinds_note(kinds: pd.DataFrame) -> None:
@@ -144,6 +148,8 @@ def digest_block(db: str, stamp: int, who: Identity, owners: list[str]) -> None:
 def account_block(db: str, stamp: int, who: Identity, account_id: str, owner: str, name: str) -> None:
     """The account's alerts (act on them), its plays (log one), and its QBR pack."""
     from model.plays import load_settings as play_settings
+    st.divider()
+    st.subheader("Alerts, plays and the QBR pack")
     flash()
     alerts = signal_data.alerts_now(db, stamp, data.app_stamp(), dt.date.today())
     mine = alerts[alerts["account_id"] == account_id] if len(alerts) else alerts
@@ -156,10 +162,10 @@ def account_block(db: str, stamp: int, who: Identity, account_id: str, owner: st
     plays = signal_data.account_plays(account_id, data.app_stamp())
     if len(plays):
         st.markdown("**Plays logged**")
-        st.dataframe(plays.assign(play=plays["play"].map(ps.label))[["done_on", "play", "note", "alert_kind", "logged_by"]],
-                     hide_index=True, key="account_plays", column_config={
-                         "done_on": st.column_config.DateColumn("Done on", format="YYYY-MM-DD"), "play": "Play",
-                         "note": "Note", "alert_kind": "Answering", "logged_by": "By"})
+        from model.alerts import load_settings
+        tables.show(plays.assign(play=plays["play"].map(ps.label),
+                                 alert_kind=plays["alert_kind"].map(lambda k: load_settings().label(k) if k else k)),
+                    PLAY_COLUMNS, "account_plays")
     if signal_actions.may_log_play(who, owner):
         with st.form("play_form"):
             c = st.columns([2, 1])

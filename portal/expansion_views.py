@@ -7,6 +7,7 @@ import streamlit as st
 from features.catalog import money
 from portal import safe
 from portal import components as ui
+from portal import signal_tables as tables
 
 
 def figures(signals: pd.DataFrame) -> None:
@@ -20,12 +21,12 @@ def figures(signals: pd.DataFrame) -> None:
                            for label, r in by.iterrows()))
 
 
+COLUMNS = {"name": ("Account", "text"), "owner": ("Owner", "text"), "label": ("Signal", "text"),
+           "evidence": ("Evidence", "text"), "amount": ("Estimated ARR", "money"), "account_id": ("Open", "link")}
+
+
 def table(signals: pd.DataFrame) -> None:
-    shown = signals.assign(link=signals["account_id"].map(safe.account_link))[
-        ["name", "owner", "label", "evidence", "amount", "link"]]
-    st.dataframe(ui.as_money(shown, "amount"), hide_index=True, key="expansion_table", column_config={
-        "name": "Account", "owner": "Owner", "label": "Signal", "evidence": "Evidence", "amount": "Estimated ARR",
-        "link": st.column_config.LinkColumn("Open", display_text="open")})
+    tables.show(signals, COLUMNS, "expansion_table")
 
 
 def crm_download(signals: pd.DataFrame) -> None:

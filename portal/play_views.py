@@ -7,6 +7,21 @@ import streamlit as st
 
 from portal import safe
 from portal import components as ui
+from portal import signal_tables as tables
+
+
+SUMMARY_COLUMNS = {"label": ("Play", "text"), "logged": ("Logged", "number"),
+                   "play_followed": ("Followed 90 days", "number"), "play_risk_fell": ("Risk lower", "number"),
+                   "matched_followed": ("Matched, followed", "number"),
+                   "matched_risk_fell": ("Matched, risk lower", "number"), "play_known": ("Renewal known", "number"),
+                   "play_renewed": ("Renewed", "number"), "matched_known": ("Matched, renewal known", "number"),
+                   "matched_renewed": ("Matched, renewed", "number")}
+DETAIL_COLUMNS = {"name": ("Account", "text"), "owner": ("Owner", "text"), "play": ("Play", "text"),
+                  "done_on": ("Done on", "date"), "logged_by": ("By", "text"), "note": ("Note", "text"),
+                  "risk_at": ("Risk then", "percent"), "risk_30": ("30 days on", "percent"),
+                  "risk_60": ("60 days on", "percent"), "risk_90": ("90 days on", "percent"),
+                  "health_at": ("Health then", "number"), "health_90": ("Health 90 days on", "number"),
+                  "outcome": ("Renewal", "text"), "account_id": ("Open", "link")}
 
 
 def summary(table: pd.DataFrame, caveat: str) -> None:
@@ -16,30 +31,11 @@ def summary(table: pd.DataFrame, caveat: str) -> None:
         return
     for r in table.itertuples():
         st.markdown(f"**{safe.md(r.label)}** ({ui.plural(int(r.logged), 'play')} logged). {safe.md(r.sentence)}")
-    shown = table[["label", "logged", "play_followed", "play_risk_fell", "matched_followed", "matched_risk_fell",
-                   "play_known", "play_renewed", "matched_known", "matched_renewed"]]
-    st.dataframe(shown, hide_index=True, key="plays_summary", column_config={
-        "label": "Play", "logged": "Logged", "play_followed": "Followed 90 days", "play_risk_fell": "Risk lower",
-        "matched_followed": "Matched, followed", "matched_risk_fell": "Matched, risk lower",
-        "play_known": "Renewal known", "play_renewed": "Renewed", "matched_known": "Matched, renewal known",
-        "matched_renewed": "Matched, renewed"})
+    tables.show(table, SUMMARY_COLUMNS, "plays_summary")
 
 
 def detail(plays: pd.DataFrame, label) -> None:
     if plays.empty:
         return
-    shown = plays.assign(play=plays["play"].map(label), link=plays["account_id"].map(safe.account_link))
-    cols = ["name", "owner", "play", "done_on", "logged_by", "note", "risk_at", "risk_30", "risk_60", "risk_90",
-            "health_at", "health_90", "outcome", "link"]
-    st.dataframe(ui.as_percent(shown[[c for c in cols if c in shown]], "risk_at", "risk_30", "risk_60", "risk_90"),
-                 hide_index=True, key="plays_detail", column_config={
-                     "name": "Account", "owner": "Owner", "play": "Play",
-                     "done_on": st.column_config.DateColumn("Done on", format="YYYY-MM-DD"), "logged_by": "By",
-                     "note": "Note", "risk_at": st.column_config.NumberColumn("Risk then", format="%.0f%%"),
-                     "risk_30": st.column_config.NumberColumn("30 days on", format="%.0f%%"),
-                     "risk_60": st.column_config.NumberColumn("60 days on", format="%.0f%%"),
-                     "risk_90": st.column_config.NumberColumn("90 days on", format="%.0f%%"),
-                     "health_at": st.column_config.NumberColumn("Health then", format="%.0f"),
-                     "health_90": st.column_config.NumberColumn("Health 90 days on", format="%.0f"),
-                     "outcome": "Renewal", "link": st.column_config.LinkColumn("Open", display_text="open")})
-    ui.csv_button(shown[[c for c in cols if c in shown and c != "link"]], "plays.csv")
+    shown = tables.show(plays.assign(play=plays["play"].map(label)), DETAIL_COLUMNS, "plays_detail")
+    ui.csv_button(shown.drop(columns="Open"), "plays.csv")

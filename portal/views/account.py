@@ -74,8 +74,6 @@ if row["coverage"] < s.low_coverage or row["stale_traits"]:
 st.markdown("**In one sentence:** " + safe.md(account_summary(d["personas"], d["activity"], d["workflows"],
                                                                feats.get("active_users_30d"))))
 
-account_block(db, stamp, who, account_id, row["owner"], row["name"])  # alerts, plays, QBR pack (alert_views.py)
-
 why, users, flows, trends, recent, update = st.tabs(
     ["Why it is flagged", "Users", "Workflows", "Trends", "Tickets & touchpoints", "Update traits"])
 with why:
@@ -93,3 +91,4 @@ with recent:
     st.dataframe(d["touchpoints"], hide_index=True)
 with update:
     update_block(who, account_id, row["owner"], history)
+account_block(db, stamp, who, account_id, row["owner"], row["name"])  # alerts, plays, QBR pack (alert_views.py)

@@ -34,7 +34,7 @@ def test_a_sam_sees_only_their_books_signals(signals_db, served):
     at = open_page(PAGE, role="sam", owner=owner)
     assert not at.exception and not at.error
     table = at.dataframe[0].value
-    assert set(table["owner"]) == {owner} and len(table) == int((s["owner"] == owner).sum())
+    assert set(table["Owner"]) == {owner} and len(table) == int((s["owner"] == owner).sum())
     assert set(pd.read_csv(io.BytesIO(served["expansion_signals.csv"]))["Owner"]) == {owner}
 
 

@@ -60,8 +60,9 @@ def test_leaders_see_what_followed_each_play_as_an_association(signals_db):
     said = texts(at, "markdown")
     assert "Executive sponsor call" in said and "comparable accounts with no play" in said
     assert "Too few with a known result" in said
-    detail = next(d.value for d in at.dataframe if "risk_90" in d.value)
-    assert len(detail) == 3 and detail["risk_at"].notna().all() and detail["risk_90"].notna().any()
+    detail = next(d.value for d in at.dataframe if "90 days on" in d.value)
+    assert len(detail) == 3 and (detail["Risk then"] != "").all() and (detail["90 days on"] != "").any()
+    assert detail["Risk then"].str.fullmatch(r"\d+%").all()
 
 
 def test_an_analyst_sees_the_plays_page(signals_db):
