@@ -8,6 +8,7 @@ from portal import account_views as blocks
 from portal import components as ui
 from portal import data, queries, safe, state
 from portal.access import Identity
+from portal.alert_views import account_block
 from portal.settings import PortalSettings
 from portal.summary import account_summary
 
@@ -49,3 +50,4 @@ def show_active(db: str, stamp: int, who: Identity, account_id: str, s: PortalSe
         blocks.recent_block(d["tickets"], d["touchpoints"])
     with update:
         blocks.update_block(who, account_id, row["owner"], history)
+    account_block(db, stamp, who, account_id, row["owner"], row["name"])  # alerts, plays, QBR pack

@@ -17,7 +17,11 @@ deep_link = state.ACCOUNT_PARAM in st.query_params  # /?account=ID opens the acc
 pages = [
     st.Page("views/portfolio.py", title="Portfolio", url_path="portfolio", default=not deep_link),
     st.Page("views/account.py", title="Account", url_path="account", default=deep_link),
+    st.Page("views/alerts.py", title="Alerts", url_path="alerts"),
+    st.Page("views/expansion.py", title="Expansion", url_path="expansion"),
 ]
+if access.can(who, "play_outcomes"):
+    pages.append(st.Page("views/plays.py", title="Plays", url_path="plays"))
 if access.can(who, "view_models"):
     pages.append(st.Page("views/models.py", title="Models", url_path="models"))
 if access.can(who, "audit"):

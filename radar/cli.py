@@ -66,6 +66,29 @@ def cmd_promote(a) -> int:
     return 0
 
 
+def cmd_alerts(a) -> int:
+    if a.backtest:
+        jobs.alerts_backtest(Path(a.db), a.every_days, a.model_version, _say)
+    else:
+        jobs.alerts(Path(a.db), a.as_of, a.all_dates, _say, wait=not a.no_wait)
+    return 0
+
+
+def cmd_digest(a) -> int:
+    from portal.reports.mail import NotConfigured
+    try:
+        jobs.digest(Path(a.db), a.owner, a.format, a.send, a.to, _path(a.out), _say)
+    except NotConfigured as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_qbr(a) -> int:
+    jobs.qbr(Path(a.db), a.account_id, a.format, _path(a.out), _say)
+    return 0
+
+
 def cmd_portal(a) -> int:
     from portal.launch import launch
     return launch(Path(a.db), a.port, headless=not a.open, address=a.address)
@@ -84,6 +107,11 @@ EXAMPLES = {
     "train": "radar train                    # on everything known today\n  radar train --as-of 2026-06-30",
     "score": "radar score --all-dates        # latest snapshot with @champion, plus history for trends",
     "promote": "radar promote 3",
+    "alerts": "radar alerts                   # the latest snapshot, after `radar score`\n"
+              "  radar alerts --backtest --every-days 7   # would they have warned us, and how many a week",
+    "digest": "radar digest --owner 'Avery Chen'          # Markdown to the terminal\n"
+              "  radar digest --format html --send          # the portfolio digest to the leaders",
+    "qbr": "radar qbr ACC-00054 --format pdf --out qbr.pdf",
     "portal": "radar portal --port 8501",
     "demo": "radar demo --accounts 400",
 }
@@ -109,7 +137,7 @@ def _command(sub, name: str, summary: str, fn):
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="radar", description="Account Radar: which accounts will churn, why, and what to do.",
                                 formatter_class=_Help, epilog="A nightly refresh: radar ingest DIR && radar features "
-                                "&& radar health && radar score --all-dates\n`radar COMMAND --help` explains each command.")
+                                "&& radar health && radar score --all-dates && radar alerts\n`radar COMMAND --help` explains each command.")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     db = dict(default=str(paths.default_db()), help="the DuckDB warehouse (default: $RADAR_DB if set, else %(default)s)")
 
@@ -166,6 +194,37 @@ def parser() -> argparse.ArgumentParser:
 
     s = _command(sub, "promote", "make a registered model version the @champion", cmd_promote)
     s.add_argument("version", help="the registered version number (see the Models page or `mlflow ui`)")
+
+    s = _command(sub, "alerts", "raise alerts (with a weekly budget per owner) and expansion signals", cmd_alerts)
+    s.add_argument("--db", **db)
+    s.add_argument("--no-wait", action="store_true",
+                   help="if another job is writing the warehouse, stop at once (exit 1) instead of waiting for it")
+    s.add_argument("--as-of", type=_date, default=None, help="snapshot to raise alerts at (default: the latest)")
+    s.add_argument("--all-dates", action="store_true",
+                   help="replay every snapshot up to --as-of in order (history rebuilt; people's actions not applied)")
+    s.add_argument("--backtest", action="store_true",
+                   help="replay the history on a private copy and print how many churns a critical alert "
+                        "preceded and how many alerts each owner got per week (the warehouse is not written)")
+    s.add_argument("--every-days", type=int, default=None,
+                   help="with --backtest: build snapshots this many days apart (e.g. 7 for weekly runs; "
+                        "default: the stored month ends)")
+    s.add_argument("--model-version", default=None, help="with --backtest: score with this version (default: @champion)")
+
+    s = _command(sub, "digest", "the weekly digest for an owner or the whole portfolio", cmd_digest)
+    s.add_argument("--db", **db)
+    s.add_argument("--owner", default=None, help="the owner whose book it covers (default: the whole portfolio)")
+    s.add_argument("--format", choices=("md", "html"), default="md", help="Markdown or HTML")
+    s.add_argument("--out", default=None, help="write it to this file instead of printing it")
+    s.add_argument("--send", action="store_true",
+                   help="mail it through the SMTP server in portal/reports/config.toml (nothing is sent unless one is "
+                        "configured) to --to, or to the roles file's SAMs of that book (its leaders for the portfolio)")
+    s.add_argument("--to", action="append", default=None, help="a recipient (repeatable) instead of the roles file's")
+
+    s = _command(sub, "qbr", "a QBR data pack for one account: a draft for its SAM, never sent", cmd_qbr)
+    s.add_argument("account_id", help="the account's id, as in the data (see the portal's account page)")
+    s.add_argument("--db", **db)
+    s.add_argument("--format", choices=("md", "html", "pdf"), default="md", help="Markdown, HTML or PDF")
+    s.add_argument("--out", default=None, help="file to write (a PDF defaults to qbr_ACCOUNT_ID.pdf; text prints otherwise)")
 
     s = _command(sub, "portal", "start the Streamlit portal on localhost", cmd_portal)
     s.add_argument("--db", **db)
