@@ -30,7 +30,8 @@ def _path(value: str | None) -> Path | None:
 
 
 def cmd_sample(a) -> int:
-    jobs.sample(Path(a.out), a.accounts, a.months, a.end, a.seed, a.format, _say)
+    jobs.sample(Path(a.out), a.accounts, a.months, a.end, a.seed, a.format, _say,
+                pricing=a.pricing, churn=a.churn, sources=a.sources)
     return 0
 
 
@@ -75,7 +76,8 @@ def cmd_demo(a) -> int:
 
 
 EXAMPLES = {
-    "sample": "radar sample --out data/sample --accounts 400 --months 36",
+    "sample": "radar sample --out data/sample --accounts 400 --months 36\n"
+              "  radar sample --out data/plans --months 12 --pricing plans --sources required",
     "ingest": "radar ingest data/sample --db data/radar.duckdb",
     "features": "radar features                 # every month end\n  radar features --as-of 2026-10-31",
     "health": "radar health --out health.parquet",
@@ -118,6 +120,14 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--end", type=_date, default=None, help="last day of data, YYYY-MM-DD (default: today)")
     s.add_argument("--seed", type=int, default=7, help="random seed: the same seed writes the same portfolio")
     s.add_argument("--format", choices=("csv", "parquet"), default="parquet", help="file format")
+    s.add_argument("--pricing", choices=("seats", "plans"), default="seats",
+                   help="seats: one plan per segment priced per seat, billed yearly; plans: a plan ladder and "
+                        "add-ons priced differently, billed monthly or yearly")
+    s.add_argument("--churn", choices=("modelled", "random"), default="modelled",
+                   help="modelled: renewals follow the account's state and history; random: every term end "
+                        "churns with the same odds (a leak check: nothing should predict it but timing)")
+    s.add_argument("--sources", choices=("all", "required"), default="all",
+                   help="all: every table; required: only accounts, contracts and events")
 
     s = _command(sub, "ingest", "load a source folder into the warehouse, quarantining bad rows", cmd_ingest)
     s.add_argument("source_dir", help="folder with accounts, contracts, events (+ optional users, tickets, "

@@ -14,9 +14,11 @@ from typing import Callable
 Say = Callable[..., None]
 
 
-def sample(out: Path, accounts: int, months: int, end: dt.date | None, seed: int, fmt: str, say: Say) -> dict:
+def sample(out: Path, accounts: int, months: int, end: dt.date | None, seed: int, fmt: str, say: Say,
+           pricing: str = "seats", churn: str = "modelled", sources: str = "all") -> dict:
     from features.sample.generate import generate
-    counts = generate(out, accounts, months, end, seed, fmt, progress=say)
+    counts = generate(out, accounts, months, end, seed, fmt, progress=say, pricing=pricing, churn=churn,
+                      sources=sources)
     secs = counts.pop("seconds")
     say(f"wrote {', '.join(f'{k} {v:,}' for k, v in counts.items())} to {out} in {secs:.1f}s "
         f"({counts['events'] / max(secs, 1e-9):,.0f} events/s)")
