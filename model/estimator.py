@@ -75,27 +75,58 @@ class ChurnModel(BaseEstimator, ClassifierMixin):
                     s.min_positives_isotonic if self.min_positives_isotonic is None else self.min_positives_isotonic)
         return self.lightgbm, self.seed, self.min_positives_isotonic
 
-    def fit(self, X: pd.DataFrame, y, X_valid: pd.DataFrame | None = None, y_valid=None) -> "ChurnModel":
-        import lightgbm as lgb
+    def fit(self, X: pd.DataFrame, y, X_valid: pd.DataFrame | None = None, y_valid=None,
+            folds: list | None = None) -> "ChurnModel":
+        """Early-stop and calibrate on (X_valid, y_valid), on the last rows of X (neither given), or
+        with `folds` (model.split.Fold, positions in X) out of fold: each fold's booster is grown on its
+        training months while its test month's log loss is recorded (to the round where the slowest fold
+        stops improving), the number of trees is where the folds' pooled loss is lowest, the calibration
+        is fitted on every fold's test rows scored at that many trees, and the booster kept is grown on
+        all of X with that many trees."""
         settings, seed, min_pos = self._resolved()
         y = np.asarray(y)
+        if folds is not None:
+            return self._fit_folds(X, y, folds, settings, seed, min_pos)
         if X_valid is None:
             X, y, X_valid, y_valid = _holdout(X, y, settings.holdout_fraction)
         y_valid = np.asarray(y_valid)
-        pos = max(y.sum(), 1)
-        weight = min(np.sqrt((len(y) - pos) / pos), settings.max_pos_weight)
-        params = {"metric": "binary_logloss", "verbosity": -1, "seed": seed, "deterministic": True,
-                  "force_row_wise": True, "scale_pos_weight": float(weight), **settings.booster_params()}
-        train = lgb.Dataset(X, y, free_raw_data=False)
-        valid = lgb.Dataset(X_valid, y_valid, reference=train)
-        self.booster_ = lgb.train(params, train, num_boost_round=settings.num_boost_round, valid_sets=[valid],
-                                  callbacks=[lgb.early_stopping(settings.early_stopping_rounds, verbose=False)])
+        self.booster_ = _grow(X, y, settings, seed, settings.num_boost_round, (X_valid, y_valid))
         self.best_iteration_ = self.booster_.best_iteration or self.booster_.current_iteration()
+        self._fitted(X, settings, seed, min_pos)
+        self.calibration_ = Calibration.fit(self.raw_score(X_valid), y_valid, min_pos)
+        return self
+
+    def _fit_folds(self, X, y, folds, settings, seed, min_pos) -> "ChurnModel":
+        usable = [f for f in folds if len(np.unique(y[f.train])) == 2 and len(np.unique(y[f.test])) == 2]
+        if not usable:
+            raise ValueError(f"none of the {len(folds)} rolling-origin folds has churned and retained rows both in "
+                             "its training months and in its test month; need more history")
+        grown = [_grow(X.iloc[f.train], y[f.train], settings, seed, settings.num_boost_round,
+                       (X.iloc[f.test], y[f.test]), record=True) for f in usable]
+        rounds = max(len(curve) for _, curve in grown)
+        # every fold's curve runs to the longest, so the pooled curve compares like with like
+        grown = [(b, c) if len(c) == rounds else
+                 _grow(X.iloc[f.train], y[f.train], settings, seed, rounds, (X.iloc[f.test], y[f.test]),
+                       record=True, stop=False) for (b, c), f in zip(grown, usable)]
+        self.folds_ = usable
+        self.fold_boosters_ = [b for b, _ in grown]
+        self.fold_curves_ = np.array([c for _, c in grown])
+        self._fitted(X, settings, seed, min_pos)
+        self.best_iteration_ = pooled_trees(self.fold_curves_, [len(f.test) for f in usable])
+        raw = self.fold_raw(X, self.best_iteration_)
+        self.calibration_ = Calibration.fit(np.concatenate(raw), np.concatenate([y[f.test] for f in usable]), min_pos)
+        self.booster_ = _grow(X, y, settings, seed, self.best_iteration_)
+        return self
+
+    def fold_raw(self, X: pd.DataFrame, trees: int) -> list[np.ndarray]:
+        """Each used fold's test rows, scored (log-odds) by that fold's booster at `trees` trees."""
+        return [b.predict(X.iloc[f.test][self.feature_names_], raw_score=True, num_iteration=min(trees, b.current_iteration()))
+                for b, f in zip(self.fold_boosters_, self.folds_)]
+
+    def _fitted(self, X, settings, seed, min_pos) -> None:
         self.feature_names_ = list(X.columns)
         self.classes_ = np.array([0, 1])
-        self.calibration_ = Calibration.fit(self.raw_score(X_valid), y_valid, min_pos)
         self.hyperparameters_ = {"lightgbm": asdict(settings), "seed": seed, "min_positives_isotonic": min_pos}
-        return self
 
     @classmethod
     def from_parts(cls, booster, calibration: Calibration, hyperparameters: dict | None = None) -> "ChurnModel":
@@ -127,6 +158,34 @@ class ChurnModel(BaseEstimator, ClassifierMixin):
         """TreeSHAP values in log-odds: (rows x features, base value per row); they sum to raw_score."""
         c = self.booster_.predict(X[self.feature_names_], pred_contrib=True, num_iteration=self.best_iteration_)
         return c[:, :-1], c[:, -1]
+
+
+def pooled_trees(curves: np.ndarray, rows: list[int]) -> int:
+    """The number of trees where the folds' validation log loss, pooled (weighted by test rows),
+    is lowest. `curves` holds one fold's loss per boosting round in each row."""
+    pooled = np.asarray(rows, float) @ np.asarray(curves, float)
+    return int(np.argmin(pooled)) + 1
+
+
+def _grow(X: pd.DataFrame, y: np.ndarray, settings: LightGBMSettings, seed: int, rounds: int, valid=None,
+          record: bool = False, stop: bool = True):
+    """A LightGBM booster on (X, y), class-weighted; early-stopped on `valid` (X, y) when given
+    (unless `stop` is false). With `record`: (booster, the validation log loss at every round)."""
+    import lightgbm as lgb
+    pos = max(y.sum(), 1)
+    weight = min(np.sqrt((len(y) - pos) / pos), settings.max_pos_weight)
+    params = {"metric": "binary_logloss", "verbosity": -1, "seed": seed, "deterministic": True,
+              "force_row_wise": True, "scale_pos_weight": float(weight), **settings.booster_params()}
+    train = lgb.Dataset(X, y, free_raw_data=False)
+    if valid is None:
+        return lgb.train(params, train, num_boost_round=rounds)
+    v = lgb.Dataset(valid[0], np.asarray(valid[1]), reference=train)
+    evals: dict = {}
+    callbacks = [lgb.record_evaluation(evals)] + \
+        ([lgb.early_stopping(settings.early_stopping_rounds, verbose=False)] if stop else [])
+    booster = lgb.train(params, train, num_boost_round=rounds, valid_sets=[v], valid_names=["valid"],
+                        callbacks=callbacks)
+    return (booster, np.array(evals["valid"]["binary_logloss"])) if record else booster
 
 
 def _holdout(X: pd.DataFrame, y: np.ndarray, fraction: float):

@@ -53,9 +53,11 @@ def experiment_id(name: str) -> str:
 
 def log_training_run(*, run_name: str, params: dict, metrics: dict, features: list[dict],
                      figures: dict, model: ChurnModel, train_frame: pd.DataFrame,
-                     example: pd.DataFrame, tags: dict) -> dict:
-    """Log one training run and register `model` (the artifact scoring will use). Returns run_id,
-    version and the alias set: @champion for the first version, @challenger after that."""
+                     example: pd.DataFrame, tags: dict, artifacts: dict[str, dict] | None = None) -> dict:
+    """Log one training run (with `artifacts`: file name -> JSON-ready dict) and register `model`
+    (the artifact scoring will use, with its calibration, hyperparameters and, when it has one,
+    the peer profile explanations compare with). Returns run_id, version and the alias set:
+    @champion for the first version, @challenger after that."""
     mlflow = _mlflow()
     import lightgbm
     from mlflow.models import infer_signature
@@ -66,11 +68,15 @@ def log_training_run(*, run_name: str, params: dict, metrics: dict, features: li
         mlflow.log_metrics(metrics)
         mlflow.log_input(mlflow.data.from_pandas(train_frame, name="training_snapshots"), context="training")
         mlflow.log_dict({"features": features}, "features.json")
+        for file, content in (artifacts or {}).items():
+            mlflow.log_dict(content, file)
         for name, fig in figures.items():
             mlflow.log_figure(fig, f"plots/{name}.png")
         with tempfile.TemporaryDirectory() as tmp:
             extra = {"calibration.json": model.calibration_.to_dict(), "features.json": features,
                      "estimator.json": model.hyperparameters_}
+            if getattr(model, "reference_", None):
+                extra["reference.json"] = model.reference_
             for file, content in extra.items():
                 (Path(tmp) / file).write_text(json.dumps(content))
             info = mlflow.lightgbm.log_model(
@@ -144,7 +150,10 @@ def load(version: str | None = None) -> tuple[ChurnModel, str, str]:
     cal = json.loads(next(local.rglob("calibration.json")).read_text())
     saved = next(local.rglob("estimator.json"), None)  # absent in versions logged before it was recorded
     hyper = json.loads(saved.read_text()) if saved else None
-    return ChurnModel.from_parts(booster, Calibration.from_dict(cal), hyper), str(version), mv.run_id
+    model = ChurnModel.from_parts(booster, Calibration.from_dict(cal), hyper)
+    reference = next(local.rglob("reference.json"), None)  # absent in versions logged before peers
+    model.reference_ = json.loads(reference.read_text()) if reference else None
+    return model, str(version), mv.run_id
 
 
 def runs() -> pd.DataFrame:
