@@ -199,7 +199,8 @@ def agrees(direction: str, sign: np.ndarray, value: np.ndarray, ref: np.ndarray,
 
 def _trend(f: dict, sign: float, value, previous) -> str:
     """'; down from 12 three months before' when the account moved the way its risk did."""
-    if f["direction"] not in ("higher_better", "lower_better") or _isnan(value) or _isnan(previous):
+    if f["direction"] not in ("higher_better", "lower_better") or f["unit"] == "flag" or _isnan(value) \
+            or _isnan(previous):
         return ""
     unit = f["unit"]
     if _fmt(unit, value) == _fmt(unit, previous) or (previous and abs(value - previous) / abs(previous) < 0.1):
@@ -276,16 +277,19 @@ def drivers(X: pd.DataFrame, keys: pd.DataFrame, phi: np.ndarray, raw: np.ndarra
     rows = []
     for direction, want in (("raises", 1), ("lowers", -1)):
         score = np.where(listable & (sign == want), np.abs(total), 0.0)
-        order = np.argsort(-score, axis=1, kind="stable")[:, :n]
+        order = np.argsort(-score, axis=1, kind="stable")
         for i in range(len(X)):
             rank = 0
             for r in order[i]:
-                if score[i, r] <= 0:
+                if score[i, r] <= 0 or rank == n:
                     break
-                rank += 1
                 j = lead[i, r]
                 f = catalog[names[j]]
                 v, g = values[i, j], used[i]
+                ref = ref_mean[i, j] if f["unit"] == "flag" else ref_median[i, j]
+                if not _isnan(v) and f["unit"] != "flag" and _fmt(f["unit"], v) == _fmt(f["unit"], ref):
+                    continue  # "2 days (typically 2 days)" is no reason, whatever the decimals say
+                rank += 1
                 text = value_text(f, v, {"context": silent[i], "gap": gaps[i]})
                 if not _isnan(v):
                     text += " " + reference_text(f, ref_median[i, j], ref_mean[i, j], g, population)

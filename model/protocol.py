@@ -50,9 +50,8 @@ def shortfall(months: int, churns: int, s: ModelSettings) -> str | None:
         need.append(f"{s.min_churn_outcomes} churn outcomes")
     if not need:
         return None
-    return (f"not enough history to train: {months} labelled months and {churns} churn outcomes; need "
-            f"{' and '.join(need)} (a month is labelled once {s.horizon_days + s.grace_days} days have passed "
-            f"after it; a churn is an outcome once its grace period has ended)")
+    return (f"not enough history to train: {months} labelled months and {churns} churn outcomes; "
+            f"need {' and '.join(need)}")
 
 
 def require(data: pd.DataFrame, s: ModelSettings) -> None:

@@ -187,3 +187,52 @@ def versions() -> pd.DataFrame:
 def artifact(run_id: str, path: str) -> Path:
     """Download one artifact of a run (e.g. plots/roc.png) and return its local path."""
     return Path(_mlflow().artifacts.download_artifacts(run_id=run_id, artifact_path=path))
+
+
+def log_backtest(*, run_name: str, params: dict, metrics: dict, step_metrics: dict[str, list[float]],
+                 tables: dict[str, pd.DataFrame], record: dict, figures: dict, tags: dict) -> str:
+    """One MLflow run per backtest, in the backtest experiment (apart from training runs): params,
+    pooled metrics, per-cutoff metrics as steps, each table as CSV and `record` as backtest.json
+    under backtest/, and the figures under plots/. Returns the run id."""
+    mlflow = _mlflow()
+    s = load_settings()
+    with mlflow.start_run(experiment_id=experiment_id(s.backtest_experiment), run_name=run_name) as run:
+        mlflow.set_tags(tags)
+        mlflow.log_params(params)
+        mlflow.log_metrics(metrics)
+        for name, values in step_metrics.items():
+            for step, value in enumerate(values):
+                if value == value:  # NaN is not logged
+                    mlflow.log_metric(name, float(value), step=step)
+        with tempfile.TemporaryDirectory() as tmp:
+            for name, frame in tables.items():
+                path = Path(tmp) / f"{name}.csv"
+                frame.to_csv(path, index=False)
+                mlflow.log_artifact(str(path), "backtest")
+        mlflow.log_dict(record, "backtest/backtest.json")
+        for name, fig in figures.items():
+            mlflow.log_figure(fig, f"plots/{name}.png")
+    return run.info.run_id
+
+
+def latest_backtest() -> dict | None:
+    """The newest finished backtest: run_id, start_time, params, metrics, its tables (per_cutoff,
+    pooled) as frames and its record (backtest.json: skipped cutoffs, training per cutoff,
+    settings). None when no backtest has been logged."""
+    mlflow = _mlflow()
+    exp = mlflow.get_experiment_by_name(load_settings().backtest_experiment)
+    if exp is None:
+        return None
+    found = mlflow.search_runs(experiment_ids=[exp.experiment_id], filter_string="attributes.status = 'FINISHED'",
+                               order_by=["start_time DESC"], max_results=1)
+    if found.empty:
+        return None
+    r = found.iloc[0]
+    run_id = r["run_id"]
+    out = {"run_id": run_id, "start_time": r["start_time"],
+           "params": {k[len("params."):]: v for k, v in r.items() if k.startswith("params.")},
+           "metrics": {k[len("metrics."):]: v for k, v in r.items() if k.startswith("metrics.")}}
+    for name in ("per_cutoff", "pooled"):
+        out[name] = pd.read_csv(artifact(run_id, f"backtest/{name}.csv"), dtype={"cutoff": str})
+    out["record"] = json.loads(artifact(run_id, "backtest/backtest.json").read_text())
+    return out

@@ -69,9 +69,20 @@ def health(db: Path, as_of: dt.date | None, out: Path | None, say: Say, wait: bo
     return h
 
 
+def health_fit(db: Path, to: Path | None, accept: bool, say: Say) -> dict:
+    from model.health_fit import run
+    return run(db, to, accept, progress=say)
+
+
 def train(db: Path, as_of: dt.date | None, horizon_days: int | None, seed: int | None, say: Say) -> dict:
     from model.train import run
     return run(db, as_of, horizon_days, seed, progress=say)
+
+
+def backtest(db: Path, cutoffs: list[dt.date] | None, every: str | None, horizon_days: int | None,
+             seed: int | None, say: Say) -> dict:
+    from model.backtest_run import run
+    return run(db, cutoffs, every, horizon_days, seed, progress=say)
 
 
 def score(db: Path, as_of: dt.date | None, version: str | None, out: Path | None, all_dates: bool,

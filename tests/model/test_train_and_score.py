@@ -16,7 +16,7 @@ NAME = "account-radar-churn"
 METRICS = ["eval_roc_auc", "eval_pr_auc", "eval_brier", "eval_log_loss", "eval_lift_at_10pct",
            "eval_recall_at_10pct", "eval_arr_recall_at_10pct", "eval_ece", "eval_health_roc_auc",
            "eval_health_lift_at_10pct", "eval_health_arr_recall_at_10pct", "eval_logreg_roc_auc",
-           "eval_valid_roc_auc", "eval_test_base_rate"]
+           "eval_test_base_rate"]
 
 
 def store() -> MlflowClient:
@@ -61,7 +61,8 @@ def test_every_metric_says_it_describes_the_evaluated_model(trained):
     assert p["registered_model"] == "refit"
     assert p["evaluated_model_trained_to"] == p["train_to"] < p["refit_train_to"]
     note = run.data.tags["mlflow.note.content"]
-    assert f"tested on {p['test_from']}..{p['test_to']}" in note and p["refit_train_to"] in note
+    assert f"{p['test_from']}..{p['test_to']}" in note and p["refit_train_to"] in note
+    assert note.startswith(f"Protocol: {p['protocol'].replace('_', ' ')}")
 
 
 def test_defaults_of_none_train_with_the_configured_horizon_and_seed(trained):
