@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from model.estimator import Calibration, ChurnModel, pooled_trees
+from model.estimator import Calibration, ChurnModel, mix, pooled_trees
 from model.settings import ModelSettings
 from model.split import Fold, Split, out_of_time, rolling_origin
 
@@ -123,8 +123,8 @@ def refit_rows(data: pd.DataFrame, split: Split, s: ModelSettings) -> np.ndarray
 
 def cross_fitted(model: ChurnModel, y: np.ndarray, X: pd.DataFrame) -> list[np.ndarray]:
     """Out-of-fold probabilities for each fold of a model fitted with folds, none tuned on its own
-    outcome: fold k's booster (trained on months before its test month) scored at the number of
-    trees the other folds pick, through a calibration fitted on the other folds only."""
+    outcome: fold k's booster and linear part (trained on months before its test month) scored at
+    the number of trees the other folds pick, mixed and calibrated as the other folds alone say."""
     if len(model.folds_) < 2:
         raise NotEnoughHistory("rolling-origin evaluation needs two folds with churned and retained rows; "
                                "need more labelled months")
@@ -133,9 +133,14 @@ def cross_fitted(model: ChurnModel, y: np.ndarray, X: pd.DataFrame) -> list[np.n
     for k in range(len(model.folds_)):
         others = [j for j in range(len(model.folds_)) if j != k]
         trees = pooled_trees(model.fold_curves_[others], [rows[j] for j in others])
-        raw = model.fold_raw(X, trees)
-        cal = Calibration.fit(np.concatenate([raw[j] for j in others]),
-                              np.concatenate([y[model.folds_[j].test] for j in others]),
+        y_others = np.concatenate([y[model.folds_[j].test] for j in others])
+        weights = (1.0, 0.0)
+        if model.hyperparameters_.get("linear"):
+            t = model.fold_trees_raw(X, trees)
+            weights = mix(np.concatenate([t[j] for j in others]),
+                          np.concatenate([model.fold_linear_raw_[j] for j in others]), y_others)
+        raw = model.fold_raw(X, trees, weights)
+        cal = Calibration.fit(np.concatenate([raw[j] for j in others]), y_others,
                               model.hyperparameters_["min_positives_isotonic"])
         out.append(cal(raw[k]))
     return out

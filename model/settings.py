@@ -57,6 +57,7 @@ class ModelSettings:
     valid_months: int
     refit_latest: bool
     lightgbm: LightGBMSettings
+    linear: bool
     min_positives_isotonic: int
     high_risk: float
     medium_risk: float
@@ -100,6 +101,7 @@ def load_settings(path: Path | None = None) -> ModelSettings:
     return _typed(ModelSettings, {
         "registered_model": raw["registered_model"], "experiment": raw["experiment"], "seed": raw["seed"],
         **raw["labels"], **raw["split"], "lightgbm": LightGBMSettings.from_dict(raw["lightgbm"]),
+        "linear": raw["blend"]["linear"],
         "min_positives_isotonic": raw["calibration"]["min_positives_isotonic"],
         "high_risk": raw["risk_tiers"]["high"], "medium_risk": raw["risk_tiers"]["medium"],
         "unknown_health_score": raw["baselines"]["unknown_health_score"], **raw["explain"],

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from features import paths
-from model.estimator import Calibration, ChurnModel
+from model.estimator import Calibration, ChurnModel, LinearPart
 from model.settings import load_settings
 
 CHAMPION, CHALLENGER = "champion", "challenger"
@@ -77,6 +77,8 @@ def log_training_run(*, run_name: str, params: dict, metrics: dict, features: li
                      "estimator.json": model.hyperparameters_}
             if getattr(model, "reference_", None):
                 extra["reference.json"] = model.reference_
+            if getattr(model, "linear_", None) is not None:
+                extra["linear.json"] = model.linear_.to_dict() | {"mix": list(model.mix_)}
             for file, content in extra.items():
                 (Path(tmp) / file).write_text(json.dumps(content))
             info = mlflow.lightgbm.log_model(
@@ -150,7 +152,11 @@ def load(version: str | None = None) -> tuple[ChurnModel, str, str]:
     cal = json.loads(next(local.rglob("calibration.json")).read_text())
     saved = next(local.rglob("estimator.json"), None)  # absent in versions logged before it was recorded
     hyper = json.loads(saved.read_text()) if saved else None
-    model = ChurnModel.from_parts(booster, Calibration.from_dict(cal), hyper)
+    linear = next(local.rglob("linear.json"), None)  # absent in versions logged before the blend
+    part = json.loads(linear.read_text()) if linear else None
+    weights = tuple(part.pop("mix")) if part else (1.0, 0.0)
+    model = ChurnModel.from_parts(booster, Calibration.from_dict(cal), hyper,
+                                  LinearPart.from_dict(part) if part else None, weights)
     reference = next(local.rglob("reference.json"), None)  # absent in versions logged before peers
     model.reference_ = json.loads(reference.read_text()) if reference else None
     return model, str(version), mv.run_id

@@ -36,6 +36,16 @@ def labelled(con, settings: ModelSettings, cutoff: dt.date) -> tuple[dict, list[
     return cat, names, labels.label(snaps, churns, cutoff, settings.horizon_days, settings.grace_days)
 
 
+def history_shortfall(con, settings: ModelSettings | None = None, cutoff: dt.date | None = None) -> str | None:
+    """None when the warehouse holds enough labelled history to train at `cutoff` (default: the
+    data end); else the one line `radar train` would refuse with (what exists, what is needed)."""
+    settings = settings or load_settings()
+    _, _, data = labelled(con, settings, cutoff or data_end(con))
+    if data.empty:
+        return protocol.shortfall(0, 0, settings)
+    return protocol.shortfall(int(data["as_of"].nunique()), protocol.outcomes(data), settings)
+
+
 def _compare(y, arr, p_model, health, p_logreg, days_to_renewal, horizon) -> dict:
     """Every eval metric on one set of rows: the model, the health score and the logistic regression."""
     m = probability_metrics(y, p_model, arr)
