@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from features import paths
 from portal import access, data
 from portal.access import Identity
 from portal.actions import BackgroundJob
@@ -79,7 +80,9 @@ def _jobs() -> dict[str, BackgroundJob]:
 
 
 @st.cache_data(ttl=30, show_spinner="Reading the latest backtest…")
-def latest_backtest() -> dict | None:
+def latest_backtest(tracking_uri: str) -> dict | None:
+    """The newest backtest logged to the store at `tracking_uri` (part of the key: another store,
+    another answer)."""
     from model import tracking
     return tracking.latest_backtest()
 
@@ -121,7 +124,7 @@ def per_cutoff_table(per_cutoff: pd.DataFrame) -> pd.DataFrame:
 
 
 def latest_backtest_block(db: str, who: Identity) -> None:
-    b = latest_backtest()
+    b = latest_backtest(paths.tracking_uri())
     if b is None:
         st.info("No backtest has been run yet. A backtest trains at past cutoffs with only what was known then, "
                 "scores that day's accounts and compares with what happened: `radar backtest`, or the button below.")

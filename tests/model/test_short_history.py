@@ -3,37 +3,17 @@ billed monthly and yearly, accounts/contracts/events only) train with rolling-or
 score; a 60-account portfolio is told, in one line, what it has and what it needs."""
 from __future__ import annotations
 
-import datetime as dt
-
-import pandas as pd
 import pytest
 
-from features import health, pipeline
-from features.ingest import ingest
-from features.sample.generate import generate
 from features.warehouse import connect
 from model import protocol
 from model.score import run as score
 from model.train import run as train
 from tests.conftest import quiet
-
-END = dt.date(2026, 6, 30)
-
+from tests.model.conftest import build_portfolio
 
 def portfolio(folder, accounts: int, months: int, keep_events: float = 0.1):
-    """A plans portfolio with only the required files, a share of its events kept (the model needs
-    their shape, not their volume), built up to health."""
-    src = folder / "src"
-    generate(src, accounts=accounts, months=months, end=END, seed=21, pricing="plans", sources="required",
-             progress=quiet)
-    events = pd.read_parquet(src / "events.parquet")
-    events.sample(frac=keep_events, random_state=1).sort_values("occurred_at").to_parquet(src / "events.parquet")
-    db = folder / "wh.duckdb"
-    ingest(src, db, progress=quiet)
-    with connect(db) as con:
-        pipeline.run(con, progress=quiet)
-        health.run(con)
-    return db
+    return build_portfolio(folder, accounts, months, keep_events)
 
 
 @pytest.mark.parametrize("accounts, months", [(450, 12), (250, 18)])
