@@ -28,7 +28,7 @@ __all__ = ["build", "run", "data_end", "observation_dates", "available_sources",
 
 KEYS = ["account_id", "as_of"]
 # families joined side by side, in column order; manual_traits is long and pivoted by trait
-FAMILIES = ("usage", "seats", "engagement", "manual_traits", "support", "commercial", "delivery")
+FAMILIES = ("usage", "seats", "engagement", "manual_traits", "support", "commercial", "contract_history", "delivery")
 
 
 def available_sources(con: duckdb.DuckDBPyConnection) -> set[str]:

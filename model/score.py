@@ -33,14 +33,31 @@ def score_frame(model, snaps: pd.DataFrame, names: list[str], version: str, s: M
 
 def explain_frame(model, snaps: pd.DataFrame, prob: np.ndarray, previous: pd.DataFrame | None,
                   names: list[str], cat: dict, s: ModelSettings) -> pd.DataFrame:
-    """Drivers for the scored rows; `prob` is their calibrated probability from score_frame."""
+    """Reasons for the scored rows, against the peers the model's profile describes (accounts that
+    renewed, in the same phase of their term); `prob` is their calibrated probability from
+    score_frame. A version registered before profiles were kept compares with the accounts scored
+    on the same date instead."""
     X = snaps[names].astype(float)
     phi, base = model.contributions(X)
-    pts = explain.to_points(phi, base, prob, model.calibration_)
+    raw = base + phi.sum(axis=1)
+    profile = getattr(model, "reference_", None)
+    horizon = profile.get("horizon_days", s.horizon_days) if profile else s.horizon_days
+    groups = explain.peer_group(snaps, horizon)
+    if not profile:
+        profile = explain.reference_profile(X, phi, raw, groups, np.ones(len(X), bool)) | {
+            "population": "accounts scored on the same date"}
     ctx = snaps[[c for c in ("delivery_silent_event_type", "delivery_usual_gap_days") if c in snaps]]
     prev = previous.set_index("account_id")[names] if previous is not None else None
-    return explain.drivers(X, snaps[["account_id", "as_of"]], pts, phi, cat, prev, ctx, s.drivers_each_way,
-                           s.min_points)
+    return explain.drivers(X, snaps[["account_id", "as_of"]], phi, raw, prob, model.calibration_, cat, profile,
+                           groups, prev, ctx, s.drivers_each_way, s.min_points)
+
+
+def _write(con, table: str, frame: pd.DataFrame) -> None:
+    """Upsert `frame`'s dates into `table`; a table written with other columns (an older version)
+    is replaced whole."""
+    cols = [r[0] for r in con.execute("select column_name from information_schema.columns where table_name = ? "
+                                      "and table_schema = 'main'", [table]).fetchall()]
+    upsert_dates(con, table, frame, replace_all=bool(cols) and set(cols) != set(frame.columns))
 
 
 def main(db: Path, as_of: dt.date | None = None, version: str | None = None, out: Path | None = None,
@@ -82,8 +99,8 @@ def run(db: Path, as_of: dt.date | None = None, version: str | None = None, out:
         if all_dates:  # earlier snapshots too, in one query and one prediction, for trends
             every = dataset.snapshots(con)
             history = [score_frame(model, every[every["as_of"] != pd.Timestamp(target)], names, version, s)]
-        upsert_dates(con, "scores", pd.concat([*history, scores], ignore_index=True))
-        upsert_dates(con, "drivers", drivers)
+        _write(con, "scores", pd.concat([*history, scores], ignore_index=True))
+        _write(con, "drivers", drivers)
     write_parquet(scores, out)
     counts = scores["risk_tier"].value_counts()
     summary = {"version": version, "as_of": target, "accounts": len(scores),

@@ -31,7 +31,8 @@ def _path(value: str | None) -> Path | None:
 
 
 def cmd_sample(a) -> int:
-    jobs.sample(Path(a.out), a.accounts, a.months, a.end, a.seed, a.format, _say)
+    jobs.sample(Path(a.out), a.accounts, a.months, a.end, a.seed, a.format, _say,
+                pricing=a.pricing, churn=a.churn, sources=a.sources)
     return 0
 
 
@@ -47,6 +48,9 @@ def cmd_features(a) -> int:
 
 
 def cmd_health(a) -> int:
+    if a.fit:
+        jobs.health_fit(Path(a.db), _path(a.to), a.accept, _say)
+        return 0
     jobs.health(Path(a.db), a.as_of, _path(a.out), _say, wait=not a.no_wait)
     return 0
 
@@ -54,6 +58,15 @@ def cmd_health(a) -> int:
 def cmd_train(a) -> int:
     jobs.train(Path(a.db), a.as_of, a.horizon_days, a.seed, _say)
     return 0
+
+
+def cmd_backtest(a) -> int:
+    jobs.backtest(Path(a.db), a.cutoffs, a.every, a.horizon_days, a.seed, _say)
+    return 0
+
+
+def _dates(text: str) -> list[dt.date]:
+    return [_date(t.strip()) for t in text.split(",") if t.strip()]
 
 
 def cmd_score(a) -> int:
@@ -100,11 +113,15 @@ def cmd_demo(a) -> int:
 
 
 EXAMPLES = {
-    "sample": "radar sample --out data/sample --accounts 400 --months 36",
+    "sample": "radar sample --out data/sample --accounts 400 --months 36\n"
+              "  radar sample --out data/plans --months 12 --pricing plans --sources required",
     "ingest": "radar ingest data/sample --db data/radar.duckdb",
     "features": "radar features                 # every month end\n  radar features --as-of 2026-10-31",
-    "health": "radar health --out health.parquet",
+    "health": "radar health --out health.parquet\n  radar health --fit                 # propose, write nothing\n"
+              "  radar health --fit --accept --to data/health.fitted.toml",
     "train": "radar train                    # on everything known today\n  radar train --as-of 2026-06-30",
+    "backtest": "radar backtest                 # every quarter whose outcome is known\n"
+                "  radar backtest --cutoffs 2025-06-30,2025-09-30,2025-12-31,2026-03-31",
     "score": "radar score --all-dates        # latest snapshot with @champion, plus history for trends",
     "promote": "radar promote 3",
     "alerts": "radar alerts                   # the latest snapshot, after `radar score`\n"
@@ -148,6 +165,14 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--end", type=_date, default=None, help="last day of data, YYYY-MM-DD (default: today)")
     s.add_argument("--seed", type=int, default=7, help="random seed: the same seed writes the same portfolio")
     s.add_argument("--format", choices=("csv", "parquet"), default="parquet", help="file format")
+    s.add_argument("--pricing", choices=("seats", "plans"), default="seats",
+                   help="seats: one plan per segment priced per seat, billed yearly; plans: a plan ladder and "
+                        "add-ons priced differently, billed monthly or yearly")
+    s.add_argument("--churn", choices=("modelled", "random"), default="modelled",
+                   help="modelled: renewals follow the account's state and history; random: every term end "
+                        "churns with the same odds (a leak check: nothing should predict it but timing)")
+    s.add_argument("--sources", choices=("all", "required"), default="all",
+                   help="all: every table; required: only accounts, contracts and events")
 
     s = _command(sub, "ingest", "load a source folder into the warehouse, quarantining bad rows", cmd_ingest)
     s.add_argument("source_dir", help="folder with accounts, contracts, events (+ optional users, tickets, "
@@ -175,10 +200,27 @@ def parser() -> argparse.ArgumentParser:
                    help="if another job is writing the warehouse, stop at once (exit 1) instead of waiting for it")
     s.add_argument("--as-of", type=_date, default=None, help="one snapshot date (default: every snapshot)")
     s.add_argument("--out", default=None, help="also write the scores as Parquet here")
+    s.add_argument("--fit", action="store_true",
+                   help="propose weights and thresholds from the known churn outcomes, with the backtest ROC AUC "
+                        "before and after; writes nothing unless --accept")
+    s.add_argument("--accept", action="store_true", help="with --fit: write the proposal to features/config/health.toml")
+    s.add_argument("--to", default=None, help="with --fit --accept: write the proposal to this file instead")
 
     s = _command(sub, "train", "train the churn model, log it to MLflow and register it", cmd_train)
     s.add_argument("--db", **db)
     s.add_argument("--as-of", type=_date, default=None, help="train on what was knowable then (default: the data end)")
+    s.add_argument("--horizon-days", type=int, default=None,
+                   help="label horizon in days (default: model/config.toml's [labels] horizon_days)")
+    s.add_argument("--seed", type=int, default=None, help="random seed (default: model/config.toml's seed)")
+
+    s = _command(sub, "backtest", "would it have warned us? train at each past cutoff with only what was known, "
+                                  "score that day's accounts, compare with what happened", cmd_backtest)
+    s.add_argument("--db", **db)
+    s.add_argument("--cutoffs", type=_dates, default=None,
+                   help="comma-separated dates, each read as the latest snapshot on or before it (default: --every)")
+    s.add_argument("--every", choices=("quarter", "month"), default=None,
+                   help="cutoffs every quarter or month, counted back from the latest whose outcome is known "
+                        "(default: model/config.toml's [backtest] every)")
     s.add_argument("--horizon-days", type=int, default=None,
                    help="label horizon in days (default: model/config.toml's [labels] horizon_days)")
     s.add_argument("--seed", type=int, default=None, help="random seed (default: model/config.toml's seed)")

@@ -14,9 +14,11 @@ from typing import Callable
 Say = Callable[..., None]
 
 
-def sample(out: Path, accounts: int, months: int, end: dt.date | None, seed: int, fmt: str, say: Say) -> dict:
+def sample(out: Path, accounts: int, months: int, end: dt.date | None, seed: int, fmt: str, say: Say,
+           pricing: str = "seats", churn: str = "modelled", sources: str = "all") -> dict:
     from features.sample.generate import generate
-    counts = generate(out, accounts, months, end, seed, fmt, progress=say)
+    counts = generate(out, accounts, months, end, seed, fmt, progress=say, pricing=pricing, churn=churn,
+                      sources=sources)
     secs = counts.pop("seconds")
     say(f"wrote {', '.join(f'{k} {v:,}' for k, v in counts.items())} to {out} in {secs:.1f}s "
         f"({counts['events'] / max(secs, 1e-9):,.0f} events/s)")
@@ -68,9 +70,20 @@ def health(db: Path, as_of: dt.date | None, out: Path | None, say: Say, wait: bo
     return h
 
 
+def health_fit(db: Path, to: Path | None, accept: bool, say: Say) -> dict:
+    from model.health_fit import run
+    return run(db, to, accept, progress=say)
+
+
 def train(db: Path, as_of: dt.date | None, horizon_days: int | None, seed: int | None, say: Say) -> dict:
     from model.train import run
     return run(db, as_of, horizon_days, seed, progress=say)
+
+
+def backtest(db: Path, cutoffs: list[dt.date] | None, every: str | None, horizon_days: int | None,
+             seed: int | None, say: Say) -> dict:
+    from model.backtest_run import run
+    return run(db, cutoffs, every, horizon_days, seed, progress=say)
 
 
 def score(db: Path, as_of: dt.date | None, version: str | None, out: Path | None, all_dates: bool,
