@@ -26,7 +26,8 @@ def recipients_for(owner: str | None, roles: dict[str, dict]) -> list[str]:
 
 def message(subject: str, text: str, html: str, to: list[str], sender: str) -> EmailMessage:
     msg = EmailMessage()
-    msg["Subject"], msg["From"], msg["To"] = subject, sender, ", ".join(to)
+    msg["Subject"] = " ".join(subject.split())  # names from the data never break the header into two
+    msg["From"], msg["To"] = sender, ", ".join(to)
     msg.set_content(text)
     msg.add_alternative(html, subtype="html")
     return msg

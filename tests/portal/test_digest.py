@@ -141,3 +141,18 @@ def test_radar_digest_prints_markdown_by_default(signals_db, capsys):
     assert cli.main(["digest", "--db", str(signals_db), "--owner", owner]) == 0
     out = capsys.readouterr().out
     assert out.startswith(f"# Weekly digest: {safe.md(owner)}") and "## Act on these" in out
+
+
+def test_a_name_with_a_line_break_cannot_add_a_mail_header():
+    from portal.reports import mail
+    msg = mail.message("Digest: Acme\nBcc: spy@evil.example", "text", "<p>html</p>", ["avery@example.com"], "radar@x")
+    assert msg["Subject"] == "Digest: Acme Bcc: spy@evil.example" and msg["Bcc"] is None
+
+
+def test_recipients_come_from_the_roles_file():
+    from portal.reports import mail
+    roles = {"avery@example.com": {"role": "sam", "owner": "Avery"}, "jo": {"role": "sam", "owner": "Avery"},
+             "lee@example.com": {"role": "leader"}, "ana@example.com": {"role": "analyst"}}
+    assert mail.recipients_for("Avery", roles) == ["avery@example.com"]  # identities that are addresses
+    assert mail.recipients_for(None, roles) == ["lee@example.com"]
+    assert mail.recipients_for("Nobody", roles) == []
