@@ -5,10 +5,11 @@ import streamlit as st
 
 from portal import auth, data
 from portal.backtest_views import health_fit_block, history_block, latest_backtest_block
-from portal.model_views import backtest_block, manage_block, runs_block
+from portal.model_views import backtest_block, manage_block, runs_block, runs_or_stop
 
 who = auth.require("view_models", "open the Models page")
 st.title("Models")
+runs_or_stop()  # a store that cannot be read gets one message and the fix, before any tab reads it
 db = data.db_path()
 tab_back, tab_scores, tab_runs, tab_manage, tab_health = st.tabs(
     ["Would it have warned us?", "Past scores", "Runs side by side", "Retrain & promote", "Tune the health score"])
