@@ -19,6 +19,7 @@ at the same point of their term, merged per reason, in sentences that compare li
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -127,11 +128,9 @@ def reference_profile(X: pd.DataFrame, phi: np.ndarray, raw: np.ndarray, groups:
         if mask.sum() < (1 if g == ALL_RETAINED else MIN_PEERS):
             continue
         v = values[mask]
-        with np.errstate(all="ignore"):
-            import warnings
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)
-                median, mean = np.nanmedian(v, axis=0), np.nanmean(v, axis=0)
+        with warnings.catch_warnings():  # a feature no peer has a value for has no reference
+            warnings.simplefilter("ignore", RuntimeWarning)
+            median, mean = np.nanmedian(v, axis=0), np.nanmean(v, axis=0)
         out["groups"][str(g)] = {
             "rows": int(mask.sum()), "raw": float(raw[mask].mean()),
             "phi": [float(x) for x in phi[mask].mean(axis=0)],
@@ -170,21 +169,10 @@ def reference_text(f: dict, ref_median, ref_mean, group: str, population: str = 
     return f"(typically {_fmt(f['unit'], ref_median)} for {who})"
 
 
-def coherent(direction: str, sign: float, value, ref, missing: str | None) -> bool:
-    """Whether 'value against ref' reads the same way as a contribution of `sign`."""
-    if _isnan(value):
-        return bool(missing) and sign > 0
-    if _isnan(ref) or value == ref:
-        return False
-    if direction == "higher_better":
-        return (value < ref) == (sign > 0)
-    if direction == "lower_better":
-        return (value > ref) == (sign > 0)
-    return True
-
-
 def agrees(direction: str, sign: np.ndarray, value: np.ndarray, ref: np.ndarray, missing: str | None) -> np.ndarray:
-    """`coherent` for whole columns at once."""
+    """Per row: whether 'value against the peers' reference' reads the way a contribution of `sign`
+    pushes: worse than the peers raises the risk, better lowers it (a neutral feature only has to
+    differ). An absent value agrees only as a warning, and only where its absence is the information."""
     absent = np.isnan(value)
     with np.errstate(invalid="ignore"):
         if direction == "higher_better":
@@ -249,9 +237,10 @@ def drivers(X: pd.DataFrame, keys: pd.DataFrame, phi: np.ndarray, raw: np.ndarra
     peer_p = calibration(ref_raw)
     keys_, member = reasons(catalog, names)
     R = len(keys_)
-    total = np.zeros((len(X), R))
+    total, log_odds = np.zeros((len(X), R)), np.zeros((len(X), R))
     for r in range(R):
         total[:, r] = pts[:, member == r].sum(axis=1)
+        log_odds[:, r] = delta[:, member == r].sum(axis=1)
     sign = np.sign(total)
     # per (row, reason): the member with the most points of the reason's sign whose words agree
     lead = np.full((len(X), R), -1)
@@ -274,6 +263,28 @@ def drivers(X: pd.DataFrame, keys: pd.DataFrame, phi: np.ndarray, raw: np.ndarra
     account, as_of = keys["account_id"].to_numpy(), keys["as_of"].to_numpy()
     population = profile.get("population", "accounts that renewed")
     members = {r: ", ".join(nm for nm, m in zip(names, member) if m == r) for r in range(R)}
+    formatted: dict = {}  # values repeat across accounts: each text is built once
+
+    def fmt(unit, v):
+        key = (unit, v)
+        if key not in formatted:
+            formatted[key] = _fmt(unit, v)
+        return formatted[key]
+
+    said: dict = {}
+
+    def words(j, i, want):
+        f, v = catalog[names[j]], values[i, j]
+        ctx = (silent[i], gaps[i]) if names[j].startswith("delivery") else None
+        key = (j, v, ref_median[i, j], ref_mean[i, j], used[i], want, prev[i, j], ctx)
+        if key not in said:
+            text = value_text(f, v, {"context": silent[i], "gap": gaps[i]})
+            if not _isnan(v):
+                text += " " + reference_text(f, ref_median[i, j], ref_mean[i, j], used[i], population)
+                text += _trend(f, want, v, prev[i, j])
+            said[key] = text
+        return said[key]
+
     rows = []
     for direction, want in (("raises", 1), ("lowers", -1)):
         score = np.where(listable & (sign == want), np.abs(total), 0.0)
@@ -285,19 +296,14 @@ def drivers(X: pd.DataFrame, keys: pd.DataFrame, phi: np.ndarray, raw: np.ndarra
                     break
                 j = lead[i, r]
                 f = catalog[names[j]]
-                v, g = values[i, j], used[i]
+                v = values[i, j]
                 ref = ref_mean[i, j] if f["unit"] == "flag" else ref_median[i, j]
-                if not _isnan(v) and f["unit"] != "flag" and _fmt(f["unit"], v) == _fmt(f["unit"], ref):
+                if v == v and f["unit"] != "flag" and fmt(f["unit"], v) == fmt(f["unit"], ref):
                     continue  # "2 days (typically 2 days)" is no reason, whatever the decimals say
                 rank += 1
-                text = value_text(f, v, {"context": silent[i], "gap": gaps[i]})
-                if not _isnan(v):
-                    text += " " + reference_text(f, ref_median[i, j], ref_mean[i, j], g, population)
-                    text += _trend(f, want, v, prev[i, j])
-                rows.append((account[i], as_of[i], direction, rank, names[j], members[r], f["description"], v,
-                             ref_mean[i, j] if f["unit"] == "flag" else ref_median[i, j], g, float(peer_p[i]),
-                             float(total[i, r]), float(delta[i, member == r].sum()),
-                             f"{text} ({points_text(total[i, r])} of churn risk)"))
+                rows.append((account[i], as_of[i], direction, rank, names[j], members[r], f["description"], v, ref,
+                             used[i], peer_p[i], total[i, r], log_odds[i, r],
+                             f"{words(j, i, want)} ({points_text(total[i, r])} of churn risk)"))
     cols = ["account_id", "as_of", "direction", "rank", "feature", "features", "description", "value", "reference",
             "peer_group", "peer_probability", "contribution", "shap_value", "sentence"]
     out = pd.DataFrame(rows, columns=cols)

@@ -129,8 +129,8 @@ def peer_profile(model: ChurnModel, X: pd.DataFrame, y: np.ndarray, data: pd.Dat
 
 def figures(r: dict) -> dict:
     from model import plots
-    te, y = r["test"], r["y"]
-    model, X, names, cat = r["final"] if r["plan"].protocol == protocol.ROLLING else r["model"], r["X"], r["names"], r["catalog"]
+    te, y, X, names, cat = r["test"], r["y"], r["X"], r["names"], r["catalog"]
+    model = r["final"] if r["plan"].protocol == protocol.ROLLING else r["model"]  # the one the plots describe
     labels_ = [cat[n]["description"] for n in names]
     phi, _ = model.contributions(X.iloc[te])
     return {
@@ -226,8 +226,8 @@ def run(db: Path, as_of: dt.date | None = None, horizon_days: int | None = None,
              f"{data['as_of'].nunique()} labelled months, {protocol.outcomes(data)} churn outcomes; "
              f"protocol {r['plan'].protocol} [{time.perf_counter() - t0:.1f}s]")
     for p in r["parts"]:
-        progress(f"    {p['part']}: {p['from']}..{p['to']}, {p['months']} months, {p['rows']:,} rows, "
-                 f"{p['churners']} churn outcomes")
+        when = p["from"] if p["from"] == p["to"] else f"{p['from']}..{p['to']}, {p['months']} months"
+        progress(f"    {p['part']}: {when}, {p['rows']:,} rows, {p['churners']} churn outcomes")
     progress(f"  held-out ROC AUC: model {m['roc_auc']:.3f} | health score {m['health_roc_auc']:.3f} | "
              f"logistic regression {m['logreg_roc_auc']:.3f};  lift@10% {m['lift_at_10pct']:.1f}x, "
              f"brier {m['brier']:.4f}, ece {m['ece']:.4f}")

@@ -147,19 +147,30 @@ def sample_backtest(plans_db):
     from features.warehouse import connect
     from model import protocol
     from model.settings import load_settings
-    seen, real = {}, protocol.fit_final
+    from model import dataset
+    seen, real, reads, read = {}, protocol.fit_final, [], dataset.snapshots
 
     def spy(X, y, data, plan, s):
         seen[pd.Timestamp(data["as_of"].max()).date()] = data
         return real(X, y, data, plan, s)
-    protocol.fit_final = spy
+
+    def counted(*args, **kwargs):
+        reads.append(kwargs)
+        return read(*args, **kwargs)
+    protocol.fit_final, dataset.snapshots = spy, counted
     try:
         with connect(plans_db, read_only=True) as con:
             b = backtest.run(con, load_settings(), [D("2025-06-30"), D("2025-09-30"), D("2026-01-31")],
                              progress=lambda *a, **k: None)
     finally:
-        protocol.fit_final = real
+        protocol.fit_final, dataset.snapshots = real, read
+    b.feature_reads = reads
     return b, seen
+
+
+def test_features_are_read_once_for_every_cutoff(sample_backtest):
+    b, _ = sample_backtest
+    assert len(b.settings["cutoffs"]) == 3 and b.feature_reads == [{}]  # once, every date
 
 
 def test_each_cutoff_trains_only_on_outcomes_known_that_day(sample_backtest):
