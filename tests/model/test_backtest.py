@@ -170,7 +170,8 @@ def sample_backtest(plans_db):
 
 def test_features_are_read_once_for_every_cutoff(sample_backtest):
     b, _ = sample_backtest
-    assert len(b.settings["cutoffs"]) == 3 and b.feature_reads == [{}]  # once, every date
+    assert len(b.settings["cutoffs"]) + len(b.skipped) == 3 and len(b.settings["cutoffs"]) >= 2
+    assert b.feature_reads == [{}]  # one read of every date, whatever the number of cutoffs
 
 
 def test_each_cutoff_trains_only_on_outcomes_known_that_day(sample_backtest):
