@@ -14,6 +14,10 @@ from portal.summary import account_summary
 
 
 def show_active(db: str, stamp: int, who: Identity, account_id: str, s: PortalSettings) -> None:
+    # a save is in the operational store already: confirm it before any warehouse read, so a
+    # refresh running at that moment can never swallow the confirmation
+    if flash := st.session_state.pop(state.SAVED_FLASH, None):
+        st.success(flash)
     dates = data.score_dates(db, stamp)
     latest, then = dates[-1], queries.comparison_date(dates, s.compare_days)
     app = data.app_stamp()
@@ -25,8 +29,6 @@ def show_active(db: str, stamp: int, who: Identity, account_id: str, s: PortalSe
     feats = d["features"].iloc[-1] if len(d["features"]) else pd.Series(dtype=float)
 
     st.title(safe.md(row["name"]))
-    if flash := st.session_state.pop(state.SAVED_FLASH, None):  # set by a save, shown after its rerun
-        st.success(flash)
     days = "" if pd.isna(row["days_to_renewal"]) else f" ({int(row['days_to_renewal'])} days)"
     st.markdown(f"**Owner** {safe.md(row['owner'])} · **Segment** {safe.md(row['segment'])} · "
                 f"**ARR** {ui.usd(row['arr'])} · **Renewal** {ui.day(row['renewal_date'])}{days}")

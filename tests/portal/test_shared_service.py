@@ -104,7 +104,11 @@ def test_a_team_uses_the_portal_through_two_nightly_refreshes(scored_db, sample_
                 sam.locator("[data-testid='stSelectbox']").filter(has_text="CSM pulse").click()
                 sam.get_by_role("option", name="poor", exact=True).click()
                 sam.get_by_role("button", name="Save").click()
-                sam.get_by_text("Saved at").wait_for(timeout=60_000)
+                try:
+                    sam.get_by_text("Saved at").wait_for(timeout=90_000)
+                except Exception:  # say what the SAM saw and what the server logged
+                    raise AssertionError(sam.locator("body").inner_text()[:3000] + "\n--- portal log ---\n"
+                                         + (tmp_path / "portal.log").read_text()[-3000:]) from None
             while refresh.is_alive():  # both people keep working while the refresh runs
                 for page, path in ((lead, "/"), (sam, f"/?account={mine}"), (lead, f"/?account={other}")):
                     page.goto(url + path)
