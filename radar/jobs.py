@@ -44,7 +44,7 @@ def features(db: Path, as_of: dt.date | None, out: Path | None, say: Say, wait: 
     from features.publish import publishing
     from features.warehouse import open_existing
     t0 = time.perf_counter()
-    open_existing(db).close()  # a missing warehouse says how to make one before any lock is taken
+    open_existing(db, read_only=True).close()  # a missing warehouse says how to make one (read-only: readers never block it)
     with publishing(db, "features", wait=wait, say=say) as work, open_existing(work) as con:
         appstore.export_edits(con, appstore.engine())
         frame = pipeline.run(con, as_of, out, progress=say)
@@ -58,7 +58,7 @@ def health(db: Path, as_of: dt.date | None, out: Path | None, say: Say, wait: bo
     from features import health as rules
     from features.publish import publishing
     from features.warehouse import open_existing
-    open_existing(db).close()
+    open_existing(db, read_only=True).close()
     with publishing(db, "health", wait=wait, say=say) as work, open_existing(work) as con:
         appstore.export_edits(con, appstore.engine())  # traits people set since the last run count
         h = rules.run(con, as_of, out)
@@ -91,7 +91,7 @@ def score(db: Path, as_of: dt.date | None, version: str | None, out: Path | None
     from features.publish import publishing
     from features.warehouse import open_existing
     from model.score import run
-    open_existing(db).close()
+    open_existing(db, read_only=True).close()
     with publishing(db, "score", wait=wait, say=say) as work:
         return run(work, as_of, version, out, progress=say, all_dates=all_dates)
 
@@ -112,7 +112,7 @@ def alerts(db: Path, as_of: dt.date | None, all_dates: bool, say: Say, wait: boo
     from model import alerts as rules
     from model import expansion
     t0 = time.perf_counter()
-    open_existing(db).close()
+    open_existing(db, read_only=True).close()
     actions = appstore.alert_action_log(appstore.engine())
     with publishing(db, "alerts", wait=wait, say=say) as work, open_existing(work) as con:
         out = rules.run(con, as_of, all_dates, actions, progress=say)
@@ -156,7 +156,7 @@ def alerts_backtest(db: Path, every_days: int | None, version: str | None, say: 
     from model.settings import load_settings as model_settings
     t0 = time.perf_counter()
     quiet = lambda *a, **k: None  # noqa: E731
-    open_existing(db).close()
+    open_existing(db, read_only=True).close()
     with tempfile.TemporaryDirectory(dir=Path(db).parent) as tmp:
         copy = Path(tmp) / "backtest.duckdb"
         with job_lock(db, "alerts backtest (copying)", say=say):
@@ -207,7 +207,7 @@ def digest(db: Path, owner: str | None, fmt: str, send: bool, to: list[str] | No
     from portal.reports import mail
     from portal.reports import settings as config
     from features.warehouse import open_existing
-    open_existing(db).close()
+    open_existing(db, read_only=True).close()
     eng = appstore.engine()
     d = report.build(str(db), eng, owner)
     text = report.render(d, fmt)
@@ -240,7 +240,7 @@ def qbr(db: Path, account_id: str, fmt: str, out: Path | None, say: Say) -> Path
     from features import appstore
     from features.warehouse import open_existing
     from portal.reports import qbr as pack
-    open_existing(db).close()
+    open_existing(db, read_only=True).close()
     p = pack.build(str(db), appstore.engine(), account_id)
     if fmt == "pdf":
         target = Path(out or f"qbr_{account_id}.pdf")
