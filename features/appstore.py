@@ -1,4 +1,5 @@
-"""The operational store: what people write (traits, status notes, and the audit of every action).
+"""The operational store: what people write (traits, status notes, alert actions, plays, and the
+audit of every action).
 
 Many writers at once, transactional: SQLite in WAL mode under data/ by default, any SQLAlchemy URL
 in $RADAR_APP_DB (PostgreSQL for a team). Batch jobs read it; an ingest never touches it; rows are
@@ -35,6 +36,32 @@ status_notes = sa.Table(
     sa.Column("note", sa.String(1000), nullable=False),
     sa.Column("edited_by", sa.String(MAX_ACTOR), nullable=False),
     sa.Column("edited_at", sa.DateTime, nullable=False),
+)
+alert_actions = sa.Table(  # acknowledge, snooze or dismiss one alert (an account, a kind, since first seen)
+    "alert_actions", meta,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("account_id", sa.String(200), nullable=False, index=True),
+    sa.Column("kind", sa.String(50), nullable=False),
+    sa.Column("first_seen", sa.Date, nullable=False),
+    sa.Column("action", sa.String(20), nullable=False),
+    sa.Column("until", sa.Date),  # a snooze's last day
+    sa.Column("reason", sa.String(1000)),
+    sa.Column("severity", sa.String(20), nullable=False),  # the evidence as the person saw it, so the
+    sa.Column("value", sa.Float),  # alert comes back when it gets worse than this
+    sa.Column("acted_by", sa.String(MAX_ACTOR), nullable=False),
+    sa.Column("acted_at", sa.DateTime, nullable=False),
+)
+plays = sa.Table(  # what a SAM did about an account (an exec sponsor call, a training...), and when
+    "plays", meta,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("account_id", sa.String(200), nullable=False, index=True),
+    sa.Column("play", sa.String(100), nullable=False),
+    sa.Column("done_on", sa.Date, nullable=False),
+    sa.Column("note", sa.String(1000)),
+    sa.Column("alert_kind", sa.String(50)),  # the alert it answers, if any
+    sa.Column("alert_first_seen", sa.Date),
+    sa.Column("logged_by", sa.String(MAX_ACTOR), nullable=False),
+    sa.Column("logged_at", sa.DateTime, nullable=False),
 )
 audit = sa.Table(
     "audit", meta,
@@ -74,7 +101,27 @@ def _engine(url: str) -> sa.Engine:
     if eng.dialect.name == "sqlite":
         sa.event.listen(eng, "connect", _sqlite_pragmas)
     meta.create_all(eng)
+    _append_only(eng)
     return eng
+
+
+APPEND_ONLY = {  # the audit log refuses updates and deletes, whoever asks
+    "sqlite": [f"create trigger if not exists audit_no_{op} before {op} on audit "
+               "begin select raise(abort, 'the audit log is append-only'); end" for op in ("update", "delete")],
+    "postgresql": [
+        "create or replace function audit_append_only() returns trigger language plpgsql as "
+        "$$ begin raise exception 'the audit log is append-only'; end $$",
+        "drop trigger if exists audit_append_only on audit",
+        "create trigger audit_append_only before update or delete on audit "
+        "for each statement execute function audit_append_only()",
+    ],
+}
+
+
+def _append_only(eng: sa.Engine) -> None:
+    with eng.begin() as con:
+        for ddl in APPEND_ONLY.get(eng.dialect.name, []):
+            con.exec_driver_sql(ddl)
 
 
 def _now() -> dt.datetime:
@@ -149,6 +196,56 @@ def notes(eng: sa.Engine, account_ids: list[str] | None = None) -> pd.DataFrame:
                   status_notes.c.edited_at).order_by(status_notes.c.edited_at.desc(), status_notes.c.id.desc())
     if account_ids is not None:
         q = q.where(status_notes.c.account_id.in_(account_ids))
+    return _frame(eng, q)
+
+
+def act_on_alert(eng: sa.Engine, account_id: str, kind: str, first_seen: dt.date, action: str,
+                 severity: str, value: float | None, actor: str, role: str, until: dt.date | None = None,
+                 reason: str | None = None, at: dt.datetime | None = None) -> None:
+    """Store one action on an alert with its audit row, in one transaction. The caller has validated
+    the action and the actor's right to act on this account."""
+    at = at or _now()
+    row = dict(account_id=account_id, kind=kind, first_seen=first_seen, action=action, until=until,
+               reason=reason, severity=severity, value=value)
+    with eng.begin() as con:
+        before = con.execute(sa.select(alert_actions.c.action, alert_actions.c.until, alert_actions.c.reason)
+                             .where(alert_actions.c.account_id == account_id, alert_actions.c.kind == kind,
+                                    alert_actions.c.first_seen == first_seen)
+                             .order_by(alert_actions.c.acted_at.desc(), alert_actions.c.id.desc()).limit(1)).first()
+        con.execute(alert_actions.insert().values(**row, acted_by=actor, acted_at=at))
+        record(con, actor, role, f"alert {action}", account_id,
+               dict(before._mapping) if before else None,
+               {k: row[k] for k in ("kind", "first_seen", "action", "until", "reason", "severity", "value")
+                if row[k] is not None}, at)
+
+
+def log_play(eng: sa.Engine, account_id: str, play: str, done_on: dt.date, note: str | None, actor: str,
+             role: str, alert_kind: str | None = None, alert_first_seen: dt.date | None = None,
+             at: dt.datetime | None = None) -> int:
+    """Store a play with its audit row, in one transaction; returns its id. The caller has validated it."""
+    at = at or _now()
+    row = dict(account_id=account_id, play=play, done_on=done_on, note=note, alert_kind=alert_kind,
+               alert_first_seen=alert_first_seen)
+    with eng.begin() as con:
+        new_id = con.execute(plays.insert().values(**row, logged_by=actor, logged_at=at)).inserted_primary_key[0]
+        record(con, actor, role, "log play", account_id, None,
+               {k: v for k, v in row.items() if v is not None and k != "account_id"}, at)
+    return int(new_id)
+
+
+def alert_action_log(eng: sa.Engine, account_ids: list[str] | None = None) -> pd.DataFrame:
+    """Every action on alerts, oldest first (all accounts, or the given ones)."""
+    q = sa.select(alert_actions).order_by(alert_actions.c.acted_at, alert_actions.c.id)
+    if account_ids is not None:
+        q = q.where(alert_actions.c.account_id.in_(account_ids))
+    return _frame(eng, q)
+
+
+def play_log(eng: sa.Engine, account_ids: list[str] | None = None) -> pd.DataFrame:
+    """Every logged play, oldest first (all accounts, or the given ones)."""
+    q = sa.select(plays).order_by(plays.c.done_on, plays.c.id)
+    if account_ids is not None:
+        q = q.where(plays.c.account_id.in_(account_ids))
     return _frame(eng, q)
 
 

@@ -5,6 +5,7 @@ features are declared by the functions below when the pipeline knows the data.
 """
 from __future__ import annotations
 
+import functools
 import math
 import re
 import tomllib
@@ -26,11 +27,15 @@ class Feature:
     yes: str | None = None  # flag features: the sentence when true
     no: str | None = None  # ... and when false
     model: bool = True  # a numeric model input (false for context columns)
+    timing: bool = False  # says when the renewal decision falls: context beside a score, never a reason
+    missing: str | None = None  # the sentence when an absent value is itself the information
+    reason: str | None = None  # features naming the same reason are explained as one
 
     def to_row(self) -> dict:
         return {"name": self.name, "family": self.family, "description": self.description,
                 "unit": self.unit, "direction": self.direction, "requires": ",".join(self.requires),
-                "sentence": self.sentence, "yes": self.yes, "no": self.no, "model": self.model}
+                "sentence": self.sentence, "yes": self.yes, "no": self.no, "model": self.model,
+                "timing": self.timing, "missing": self.missing, "reason": self.reason or self.name}
 
 
 def load_catalog(path=None, traits: tuple[TraitSpec, ...] | None = None) -> dict[str, Feature]:
@@ -47,15 +52,59 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", str(text).lower()).strip("_") or "blank"
 
 
+@functools.lru_cache(maxsize=1)
+def _display_names() -> dict[str, str]:
+    with open(FEATURES_CONFIG / "display_names.toml", "rb") as f:
+        return {str(k): str(v) for k, v in tomllib.load(f).get("event_types", {}).items()}
+
+
+# participles that do not end in -ed: "message_sent" reads "messages sent"
+_PARTICIPLES = {"sent", "run", "built", "made", "done", "paid", "read", "seen", "won", "lost", "set", "put",
+                "taken", "given", "written", "shown", "held", "kept", "left", "bought", "sold", "spent", "met",
+                "brought", "found", "got", "begun", "drawn", "chosen", "known", "cut", "shut", "signed up"}
+
+
+def _plural(word: str) -> str:
+    if re.search(r"(s|x|z|ch|sh)$", word):
+        return word + "es"
+    if re.search(r"[^aeiou]y$", word):
+        return word[:-1] + "ies"
+    return word + "s"
+
+
+def display_name(event_type: str) -> str:
+    """How an event type reads in a sentence (lower case, plural): config/display_names.toml's
+    [event_types] entry, else humanised from the name ("report_created" -> "reports created",
+    "PageView" -> "page views", "login" -> "logins"; a name ending in a number gets "events")."""
+    named = _display_names().get(str(event_type))
+    if named:
+        return named
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", str(event_type))
+    words = [w for w in re.split(r"[^A-Za-z0-9]+", spaced) if w]
+    if not words:
+        return "unnamed events"
+    lower = [w if w.isupper() and len(w) > 1 else w.lower() for w in words]
+    last = lower[-1]
+    if last.isdigit():
+        return " ".join(words) + " events"
+    if len(lower) == 1 and (last.endswith("ed") or last.endswith("ing") or last in _PARTICIPLES):
+        return " ".join(lower) + " events"
+    if len(lower) > 1 and (last.endswith("ed") or last in _PARTICIPLES):
+        return " ".join(lower[:-2] + [_plural(lower[-2]), last])
+    return " ".join(lower[:-1] + [_plural(last)])
+
+
 def event_type_features(event_type: str) -> list[Feature]:
-    s = slug(event_type)
+    s, name = slug(event_type), display_name(event_type)
+    title = name[:1].upper() + name[1:]
     return [
-        Feature(f"evt_{s}_30d", "usage", f"'{event_type}' events in the last 30 days", "events",
-                "higher_better", ("events",)),
+        Feature(f"evt_{s}_30d", "usage", f"{title} in the last 30 days", "events",
+                "higher_better", ("events",), reason=f"evt_{s}",
+                sentence=f"{title}: {{value}} in the last 30 days"),
         Feature(f"evt_{s}_trend", "usage",
-                f"Change in '{event_type}' events, last 30 days against the 60 before", "change",
-                "higher_better", ("events",),
-                sentence=f"'{event_type}' events changed {{value}} in the last 30 days against the 60 before"),
+                f"Change in {name}, last 30 days against the 60 before", "change",
+                "higher_better", ("events",), reason=f"evt_{s}",
+                sentence=f"{title} changed {{value}} in the last 30 days against the 60 before"),
     ]
 
 
@@ -65,8 +114,9 @@ def trait_features(t: TraitSpec) -> list[Feature]:
         return text.replace("{scale}", t.scale) if text else text
     return [
         Feature(t.feature, t.family, fill(t.description), t.unit, "higher_better", ("traits",),
-                sentence=fill(t.sentence), yes=fill(t.yes), no=fill(t.no)),
-        Feature(t.age_feature, t.family, fill(t.age_description), "days", "lower_better", ("traits",)),
+                sentence=fill(t.sentence), yes=fill(t.yes), no=fill(t.no), reason=t.feature),
+        Feature(t.age_feature, t.family, fill(t.age_description), "days", "lower_better", ("traits",),
+                reason=t.feature),
     ]
 
 
@@ -99,6 +149,8 @@ def format_value(unit: str, value) -> str:
         return money(v)
     if unit == "days":
         return f"{v:,.0f} day" + ("" if round(v) == 1 else "s")
+    if unit == "months":
+        return f"{v:,.0f} month" + ("" if round(v) == 1 else "s")
     if unit == "flag":
         return "yes" if v >= 0.5 else "no"
     if unit == "score":

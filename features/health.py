@@ -8,7 +8,7 @@ in the portal since the last feature build counts) without writing `features`, a
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import duckdb
@@ -172,8 +172,172 @@ def assess(con: duckdb.DuckDBPyConnection, where: str = "", params: list | None 
            cfg: HealthConfig | None = None) -> pd.DataFrame:
     """The health of the `features` snapshots `where` selects, with the manual traits as they stand
     now (source traits and `trait_edits`), written nowhere. One row per (account_id, as_of)."""
+    return score(inputs(con, where, params), cfg or load_config())
+
+
+def inputs(con: duckdb.DuckDBPyConnection, where: str = "", params: list | None = None) -> pd.DataFrame:
+    """What the health score reads for the `features` snapshots `where` selects: the features, with
+    the manual traits as they stand now. One row per (account_id, as_of)."""
     feats = con.execute(f"select * from features {where}", params or []).df()
     now = current_traits(con, where, params)
     feats = feats.drop(columns=[c for c in now.columns if c in feats and c not in KEYS])
-    feats = feats.merge(now, on=KEYS, how="left")
-    return score(feats, cfg or load_config())
+    return feats.merge(now, on=KEYS, how="left")
+
+
+# ---- `radar health --fit`: weights and thresholds proposed from outcomes --------------------------
+
+@dataclass(frozen=True)
+class FitSettings:
+    """How far a fit may move the playbook: category weights in steps of `weight_step` points
+    (summing to 100, none below `min_weight`), feature thresholds picked among the values at these
+    quantiles of the data, rounded to `digits` significant digits; a trait keeps its direction (a
+    higher value stays better, or worse). Manual traits keep their declared scale."""
+    weight_step: int = 5
+    min_weight: int = 0
+    quantiles: tuple[float, ...] = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
+    digits: int = 2
+    unknown_score: float = 50  # a snapshot without a score ranks in the middle, as the backtest ranks it
+
+
+def ranking_auc(frame: pd.DataFrame, churned, cfg: HealthConfig, unknown_score: float = 50) -> float:
+    """ROC AUC of 100 - health score against `churned` (0/1 per row of `frame`); an unknown score
+    counts as `unknown_score`. NaN with one class."""
+    risk = 100 - score(frame, cfg)["health_score"].fillna(unknown_score).to_numpy(float)
+    return _auc(np.asarray(churned), risk)
+
+
+def _auc(y: np.ndarray, s: np.ndarray) -> float:
+    """ROC AUC by ranks (ties count half)."""
+    pos, neg = int(y.sum()), int(len(y) - y.sum())
+    if not pos or not neg:
+        return float("nan")
+    ranks = pd.Series(s).rank(method="average").to_numpy()
+    return float((ranks[y == 1].sum() - pos * (pos + 1) / 2) / (pos * neg))
+
+
+def _nice(v: float, digits: int) -> float:
+    """`v` to `digits` significant digits: thresholds a person can read."""
+    if not np.isfinite(v) or v == 0:
+        return 0.0
+    return float(round(v, -int(np.floor(np.log10(abs(v)))) + digits - 1))
+
+
+def _fit_thresholds(t: Trait, values: pd.Series, y: np.ndarray, fs: FitSettings) -> Trait:
+    """The (healthy, poor) pair, in the trait's direction, whose trait score alone ranks churn best
+    among the rows that have a value; the trait unchanged when no pair beats its own."""
+    have = values.notna().to_numpy()
+    if have.sum() < 2 or len(np.unique(y[have])) < 2:
+        return t
+    v = values[have].astype(float)
+    cands = sorted({_nice(q, fs.digits) for q in np.quantile(v, fs.quantiles)})
+    higher_better = t.healthy > t.poor
+    best, best_auc = t, _auc(y[have], -trait_score(v, t.healthy, t.poor).to_numpy())
+    for lo in cands:
+        for hi in cands:
+            if hi <= lo:
+                continue
+            healthy, poor = (hi, lo) if higher_better else (lo, hi)
+            a = _auc(y[have], -trait_score(v, healthy, poor).to_numpy())
+            if a > best_auc + 1e-9:
+                best, best_auc = replace(t, healthy=healthy, poor=poor), a
+    return best
+
+
+def _compositions(total: int, parts: int, step: int, low: int):
+    """Every way to split `total` into `parts` multiples of `step`, none below `low`."""
+    if parts == 1:
+        if total >= low:
+            yield (total,)
+        return
+    for first in range(low, total - low * (parts - 1) + 1, step):
+        for rest in _compositions(total - first, parts - 1, step, low):
+            yield (first, *rest)
+
+
+def fit(frame: pd.DataFrame, churned, cfg: HealthConfig, fs: FitSettings | None = None) -> HealthConfig:
+    """Weights and thresholds for `cfg`'s categories and traits that rank the churned rows of
+    `frame` (the health inputs of labelled snapshots) highest: each feature trait's thresholds on
+    its own, then the category weights over every split FitSettings allows (ties: the split
+    closest to the current one; a category without data keeps its share). Same categories,
+    traits, directions and tiers."""
+    fs = fs or FitSettings()
+    y = np.asarray(churned).astype(int)
+    cats = []
+    for c in cfg.categories:
+        traits = tuple(t if t.age_feature else _fit_thresholds(t, frame.get(t.feature, pd.Series(np.nan, index=frame.index)),
+                                                              y, fs) for t in c.traits)
+        cats.append(replace(c, traits=traits))
+    tuned = replace(cfg, categories=tuple(cats))
+    scored = score(frame, replace(tuned, categories=tuple(replace(c, weight=1.0) for c in cats)))
+    cat_scores = np.column_stack([scored[f"cat_{c.name}"].to_numpy(float) for c in cats])
+    has = ~np.isnan(cat_scores)
+    filled = np.nan_to_num(cat_scores)
+    current = np.array([c.weight for c in cfg.categories], float)
+    current = current / current.sum() * 100
+    # a category with no data in these rows cannot be judged: it keeps its share (to the step)
+    judged = has.any(axis=0)
+    kept = np.where(judged, 0.0, np.round(current / fs.weight_step) * fs.weight_step)
+    free = int(100 - kept.sum())
+    best, best_key = current, None
+    for split in _compositions(free, int(judged.sum()), fs.weight_step, fs.min_weight) if judged.any() else ():
+        w = kept.copy()
+        w[judged] = split
+        den = has @ w
+        with np.errstate(invalid="ignore", divide="ignore"):
+            health_score = np.where(den > 0, (filled @ w) / den, np.nan)
+        a = _auc(y, 100 - np.where(np.isnan(health_score), fs.unknown_score, health_score))
+        key = (round(a, 6), -np.abs(w - current).sum())
+        if best_key is None or key > best_key:
+            best, best_key = w, key
+    return replace(tuned, categories=tuple(replace(c, weight=round(float(w), 4)) for c, w in zip(cats, best)))
+
+
+def changes(before: HealthConfig, after: HealthConfig) -> list[str]:
+    """What a fit changed, one line each, as an analyst reads it."""
+    out = []
+    total_b = sum(c.weight for c in before.categories)
+    total_a = sum(c.weight for c in after.categories)
+    for b, a in zip(before.categories, after.categories):
+        wb, wa = b.weight / total_b * 100, a.weight / total_a * 100
+        if round(wb) != round(wa):
+            out.append(f"{a.label}: weight {wb:.0f}% -> {wa:.0f}%")
+        for tb, ta in zip(b.traits, a.traits):
+            if (tb.healthy, tb.poor) != (ta.healthy, ta.poor):
+                out.append(f"{ta.label}: healthy at {tb.healthy:g} -> {ta.healthy:g}, poor at {tb.poor:g} -> {ta.poor:g}")
+    return out
+
+
+def render(cfg: HealthConfig, comment: str, traits: tuple[TraitSpec, ...] | None = None) -> str:
+    """`cfg` as health.toml text (the form load_config reads), headed by `comment` lines."""
+    names = {s.feature: s.name for s in (traits if traits is not None else load_traits())}
+    total = sum(c.weight for c in cfg.categories) or 1
+    lines = [f"# {line}" for line in comment.splitlines()] + [
+        "# Rule-based health score (see the playbook in ../shared/research). A trait scores 100 at `healthy`,",
+        "# 0 at `poor`, linearly between; a trait without data is left out and the weights renormalise.",
+        "# `{ trait = \"...\" }` is a manual trait declared in traits.toml.", "",
+        "[tiers]", f"healthy = {cfg.healthy_at:g}", f"poor = {cfg.poor_below:g}"]
+    for c in cfg.categories:
+        lines += ["", "[[categories]]", f'name = "{c.name}"', f'label = "{c.label}"',
+                  f"weight = {c.weight / total * 100:g}", "traits = ["]
+        for t in c.traits:
+            weight = f", weight = {t.weight:g}" if t.weight != 1 else ""
+            if t.age_feature and t.feature in names:
+                lines.append(f'  {{ trait = "{names[t.feature]}"{weight} }},')
+            else:
+                lines.append(f'  {{ feature = "{t.feature}", label = "{t.label}", healthy = {t.healthy:g}, '
+                             f'poor = {t.poor:g}{weight} }},')
+        lines.append("]")
+    return "\n".join(lines) + "\n"
+
+
+def write_config(cfg: HealthConfig, path: Path, comment: str) -> Path:
+    """Write `cfg` to `path` (health.toml or a named copy) with `comment` at its head; the file
+    reads back as the same config."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = render(cfg, comment)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(text)
+    load_config(tmp)  # refuse to write what would not load
+    tmp.replace(path)
+    return path

@@ -15,6 +15,7 @@ import duckdb
 import pandas as pd
 
 from features import contract
+from features.ingest import recorded_data_end
 from features.runner import BaseRunner, Keep, Runner
 from features.settings import PipelineSettings
 from features.traits import TraitSpec
@@ -26,16 +27,12 @@ BEGINNING = dt.date(1, 1, 1)
 
 
 def data_end(con: duckdb.DuckDBPyConnection) -> dt.date:
-    """The last day the data describes: what the ingest recorded (the export's end), or for a
-    warehouse from before it did, the latest event (or ticket or touchpoint) date."""
-    try:
-        from features import ingest
-        recorded = getattr(ingest, "recorded_data_end", None)
-        end = recorded(con) if recorded is not None else None
-    except duckdb.Error:
-        end = None
-    if end is not None:
-        return end.date() if isinstance(end, dt.datetime) else end
+    """The last day the data describes: what the latest ingest recorded (the latest event capped at
+    the export time, or its --data-end), or for a warehouse ingested before ingests recorded it,
+    the latest event (or ticket or touchpoint) date."""
+    recorded = recorded_data_end(con)
+    if recorded is not None:
+        return recorded
     row = con.execute("""select cast(greatest(
         (select max(occurred_at) from events),
         (select max(opened_at) from tickets),

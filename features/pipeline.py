@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from pathlib import Path
+from typing import Sequence
 
 import duckdb
 import pandas as pd
@@ -41,6 +42,7 @@ FAMILIES = (
     "manual_traits",
     "support",
     "commercial",
+    "contract_history",
     "delivery",
 )
 
@@ -67,21 +69,22 @@ def build(con: duckdb.DuckDBPyConnection, as_of: dt.date | None = None,
 
 
 def run(con: duckdb.DuckDBPyConnection, as_of: dt.date | None = None, out: Path | None = None,
-        progress=print, full: bool = False) -> pd.DataFrame:
+        progress=print, full: bool = False, dates: Sequence[dt.date] | None = None) -> pd.DataFrame:
     """Build features and write tables `features` and `feature_catalog` and the portal's marts
     (and every snapshot as Parquet to `out`), in one transaction. Returns the snapshots this
     build computed.
 
-    Without `as_of`: the dates that are new since the last build (and the trait columns of the
-    dates whose traits changed), or every date with `full`, or when an incremental build cannot
-    be trusted (the progress says why). With `as_of`: that one date, replacing it in `features`
-    (the build state is left alone)."""
+    Without `as_of`: of the observation dates (`dates`, default every month end after the
+    warm-up and the data end), those that are new since the last build (and the trait columns
+    of the dates whose traits changed), or every one with `full`, or when an incremental build
+    cannot be trusted (the progress says why: other dates than last time, for one). With
+    `as_of`: that one date, replacing it in `features` (the build state is left alone)."""
     s = load_settings()
     _require(con)
     if as_of is not None:
         return _one_date(con, as_of, s, out, progress)
     end, first = data_end(con), first_event_day(con)
-    p = incremental.plan(con, month_ends(first, end, s.warmup_days), s, end, full)
+    p = incremental.plan(con, dates or month_ends(first, end, s.warmup_days), s, end, full)
     if p.nothing:
         progress(f"  up to date: {len(p.dates)} dates, nothing new or changed since the last build")
         _write_all(con, out)

@@ -85,13 +85,40 @@ def wal_path(db: Path) -> Path:
     return Path(db).with_name(Path(db).name + ".wal")
 
 
+def building_path(db: Path) -> Path:
+    """Where this process builds the next version of `db`: beside it, named for the process."""
+    return Path(db).with_name(f"{Path(db).name}.{os.getpid()}.building")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
 def remove_stale_copies(db: Path) -> int:
-    """Delete copies left by killed jobs. Call only while holding the job lock (no copy is live then)."""
-    n = 0
-    for p in Path(db).parent.glob(Path(db).name + ".*.building*"):
+    """Delete copies (and their WALs) left by killed jobs, never one a running process is building.
+    Also removes the hidden `.NAME.PID.building` copies that ingests before this one left."""
+    db, n = Path(db), 0
+    for p in [*db.parent.glob(db.name + ".*.building*"), *db.parent.glob("." + db.name + ".*.building*")]:
+        pid = p.name.removeprefix(".").removeprefix(db.name + ".").split(".")[0]
+        if pid.isdigit() and int(pid) != os.getpid() and _alive(int(pid)):
+            continue
         p.unlink(missing_ok=True)
         n += 1
     return n
+
+
+def refuse_read_only(db: Path) -> None:
+    """PermissionError when the warehouse file exists and is read-only: it is not to be replaced."""
+    db = Path(db)
+    if db.is_file() and (not db.stat().st_mode & 0o222 or not os.access(db, os.W_OK)):  # mode bits bind root too
+        raise PermissionError(f"{db}: the warehouse is read-only (mode {db.stat().st_mode & 0o777:o}); "
+                              "make it writable to refresh it")
 
 
 @contextmanager
@@ -104,11 +131,9 @@ def building_copy(db: Path) -> Iterator[Path]:
     db = Path(db)
     if not db.exists():
         raise FileNotFoundError(db)
-    if not db.stat().st_mode & 0o222 or not os.access(db, os.W_OK):  # mode bits bind root too
-        raise PermissionError(f"{db}: the warehouse is read-only (mode {db.stat().st_mode & 0o777:o}); "
-                              "make it writable to refresh it")
+    refuse_read_only(db)
     remove_stale_copies(db)
-    copy = db.with_name(f"{db.name}.{os.getpid()}.building")
+    copy = building_path(db)
     try:
         shutil.copy2(db, copy)
         if wal_path(db).exists():  # left by a killed writer: the copy replays it on open

@@ -26,6 +26,7 @@ class Windows:
     recent_days: int = 30
     prior_days: int = 60
     long_days: int = 90
+    changes_days: int = 180  # contract changes (up- and downgrades, add-ons) counted over this window
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,15 @@ from typing import Iterator
 
 import duckdb
 
-# tables that are not rebuilt from the source folder: an ingest carries them over
+# tables that are not rebuilt from the source folder; an ingest carries `ingest_runs` over (what
+# people write lives in the operational store, and `radar features` copies trait edits in)
 HISTORY_TABLES = ("ingest_runs", "trait_edits", "status_notes")
 HISTORY_DDL = {
+    # data_end: the last day the data describes (the latest event, capped at the export time, or
+    # --data-end); exported_at: the newest source file's time (UTC)
     "ingest_runs": "run_id varchar, started_at timestamp, finished_at timestamp, "
-                   "source_dir varchar, rows_loaded bigint, rows_quarantined bigint",
+                   "source_dir varchar, rows_loaded bigint, rows_quarantined bigint, "
+                   "data_end date, exported_at timestamp, accepted_quarantine boolean",
     "trait_edits": "account_id varchar, trait varchar, value varchar, edited_by varchar, "
                    "edited_at timestamp",
     "status_notes": "account_id varchar, note varchar, edited_by varchar, edited_at timestamp",
@@ -57,7 +61,10 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
     try:
         yield con
     except BaseException:
-        con.execute("rollback")
+        try:
+            con.execute("rollback")
+        except duckdb.Error:  # the error already ended the transaction: report the error, not this
+            pass
         raise
     con.execute("commit")
 

@@ -24,3 +24,12 @@ def logistic_regression(seed: int | None = None):
     return make_pipeline(SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True),
                          FunctionTransformer(signed_log), StandardScaler(),
                          LogisticRegression(C=0.1, max_iter=3000, random_state=seed))
+
+
+def timing_model(seed: int | None = None):
+    """Renewal timing alone: shallow gradient boosting on the features that say when the term ends
+    (catalog `timing`), so it can learn steps such as 'ends within the horizon'. On a portfolio
+    whose churn is random, nothing should beat it."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    return HistGradientBoostingClassifier(max_depth=3, max_iter=100, learning_rate=0.05, min_samples_leaf=40,
+                                          random_state=seed)

@@ -58,3 +58,35 @@ def lift_by_decile(y, score) -> np.ndarray:
     parts = np.array_split(y[order], 10)
     base = y.mean() or np.nan
     return np.array([p.mean() / base if len(p) else np.nan for p in parts])
+
+
+def weighted_auc(y: np.ndarray, score: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """ROC AUC under each row of `weights` (resamples x rows), ties counting half: one pass over
+    the rows sorted by score, for every resample at once."""
+    y, score = np.asarray(y), np.asarray(score, float)
+    order = np.argsort(score, kind="stable")
+    s, yy, w = score[order], y[order], np.atleast_2d(weights)[:, order]
+    starts = np.flatnonzero(np.r_[True, s[1:] != s[:-1]])
+    pos = np.add.reduceat(w * (yy == 1), starts, axis=1)
+    neg = np.add.reduceat(w * (yy == 0), starts, axis=1)
+    below = np.cumsum(neg, axis=1) - neg
+    total = pos.sum(axis=1) * neg.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (pos * (below + 0.5 * neg)).sum(axis=1) / total
+
+
+def bootstrap_auc(y, score, groups, resamples: int, seed: int, level: float = 0.95) -> tuple[float, float]:
+    """Percentile interval of the ROC AUC over `resamples` resamples of `groups` (accounts: all of an
+    account's rows come or go together). NaN when y has one class."""
+    y, score = np.asarray(y), np.asarray(score, float)
+    if len(np.unique(y)) < 2 or resamples < 1:
+        return float("nan"), float("nan")
+    uniq, inv = np.unique(np.asarray(groups), return_inverse=True)
+    rng = np.random.default_rng(seed)
+    picks = rng.integers(0, len(uniq), (resamples, len(uniq)))
+    counts = np.zeros((resamples, len(uniq)))
+    np.add.at(counts, (np.repeat(np.arange(resamples), len(uniq)), picks.ravel()), 1)
+    aucs = weighted_auc(y, score, counts[:, inv])
+    aucs = aucs[np.isfinite(aucs)]
+    tail = (1 - level) / 2 * 100
+    return float(np.percentile(aucs, tail)), float(np.percentile(aucs, 100 - tail))

@@ -20,8 +20,8 @@ def _fig(title):
     return fig, ax
 
 
-def roc(y, scores: dict[str, np.ndarray]):
-    fig, ax = _fig("ROC on the test months")
+def roc(y, scores: dict[str, np.ndarray], title: str = "ROC on the test months"):
+    fig, ax = _fig(title)
     for name, s in scores.items():
         fpr, tpr, _ = roc_curve(y, s)
         ax.plot(fpr, tpr, label=name)
@@ -32,8 +32,8 @@ def roc(y, scores: dict[str, np.ndarray]):
     return fig
 
 
-def pr(y, scores: dict[str, np.ndarray]):
-    fig, ax = _fig("Precision-recall on the test months")
+def pr(y, scores: dict[str, np.ndarray], title: str = "Precision-recall on the test months"):
+    fig, ax = _fig(title)
     for name, s in scores.items():
         p, r, _ = precision_recall_curve(y, s)
         ax.plot(r, p, label=name)
@@ -44,8 +44,8 @@ def pr(y, scores: dict[str, np.ndarray]):
     return fig
 
 
-def calibration(y, p, bins: int = 10):
-    fig, ax = _fig("Calibration on the test months")
+def calibration(y, p, bins: int = 10, title: str = "Calibration on the test months"):
+    fig, ax = _fig(title)
     edges = np.quantile(p, np.linspace(0, 1, bins + 1))
     idx = np.clip(np.searchsorted(edges, p, side="right") - 1, 0, bins - 1)
     xs = [p[idx == b].mean() for b in range(bins) if (idx == b).any()]
@@ -59,8 +59,8 @@ def calibration(y, p, bins: int = 10):
     return fig
 
 
-def lift(y, scores: dict[str, np.ndarray]):
-    fig, ax = _fig("Lift by decile (highest risk first)")
+def lift(y, scores: dict[str, np.ndarray], title: str = "Lift by decile (highest risk first)"):
+    fig, ax = _fig(title)
     width = 0.8 / len(scores)
     for i, (name, s) in enumerate(scores.items()):
         ax.bar(np.arange(10) + i * width, lift_by_decile(y, s), width, label=name)
@@ -88,6 +88,26 @@ def shap_summary(phi: np.ndarray, X, labels: list[str]):
                       plot_size=(9, 6))
     fig.suptitle("SHAP values on the test months (log-odds)")
     fig.tight_layout()
+    return fig
+
+
+def auc_by_cutoff(per_cutoff, labels: dict[str, str]):
+    """ROC AUC per cutoff and method (rows of model.backtest's per-cutoff table), with the
+    bootstrap interval as bars, and chance as a dotted line."""
+    fig, ax = _fig("ROC AUC at each cutoff (95% interval)")
+    for method, label in labels.items():
+        t = per_cutoff[per_cutoff["method"] == method].sort_values("cutoff")
+        if t.empty:
+            continue
+        x = np.arange(len(t))
+        err = np.vstack([t["roc_auc"] - t["roc_auc_lo"], t["roc_auc_hi"] - t["roc_auc"]])
+        ax.errorbar(x, t["roc_auc"], yerr=np.nan_to_num(err), marker="o", capsize=3, label=label)
+        ax.set_xticks(x, t["cutoff"].tolist())
+    ax.axhline(0.5, ls=":", color="grey", label="chance")
+    ax.set_xlabel("cutoff")
+    ax.set_ylabel("ROC AUC on the next horizon")
+    ax.set_ylim(0, 1)
+    ax.legend(loc="lower right")
     return fig
 
 

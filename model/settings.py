@@ -57,6 +57,7 @@ class ModelSettings:
     valid_months: int
     refit_latest: bool
     lightgbm: LightGBMSettings
+    linear: bool
     min_positives_isotonic: int
     high_risk: float
     medium_risk: float
@@ -64,10 +65,19 @@ class ModelSettings:
     drivers_each_way: int
     min_points: float
     lookback_days: int
+    min_labelled_months: int
+    min_churn_outcomes: int
+    holdout_min_churns: int
+    max_folds: int
+    backtest_every: str
+    bootstrap: int
+    backtest_experiment: str
 
     def __post_init__(self):
         if not 0 < self.medium_risk < self.high_risk < 1:
             raise ValueError(f"risk tiers need 0 < medium < high < 1, got medium {self.medium_risk}, high {self.high_risk}")
+        if self.backtest_every not in ("month", "quarter"):
+            raise ValueError(f"[backtest] every must be month or quarter, got {self.backtest_every!r}")
 
     def with_(self, **changes) -> "ModelSettings":
         """A copy with `changes`; a change of None keeps the configured value (CLI defaults are None)."""
@@ -91,7 +101,10 @@ def load_settings(path: Path | None = None) -> ModelSettings:
     return _typed(ModelSettings, {
         "registered_model": raw["registered_model"], "experiment": raw["experiment"], "seed": raw["seed"],
         **raw["labels"], **raw["split"], "lightgbm": LightGBMSettings.from_dict(raw["lightgbm"]),
+        "linear": raw["blend"]["linear"],
         "min_positives_isotonic": raw["calibration"]["min_positives_isotonic"],
         "high_risk": raw["risk_tiers"]["high"], "medium_risk": raw["risk_tiers"]["medium"],
         "unknown_health_score": raw["baselines"]["unknown_health_score"], **raw["explain"],
+        **raw["protocol"], "backtest_every": raw["backtest"]["every"], "bootstrap": raw["backtest"]["bootstrap"],
+        "backtest_experiment": raw["backtest"]["experiment"],
     }, "model")

@@ -1,9 +1,11 @@
-"""Out-of-time split by observation date: train, then valid, then test, each separated by a gap
-of the label horizon so no label window spans two sets."""
+"""Out-of-time splits by observation date, each part separated from the next by a gap of the label
+horizon so no label window spans two parts: train, valid, test (plenty of history), or
+rolling-origin folds with an expanding window (less of it)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 
@@ -33,3 +35,29 @@ def out_of_time(as_of: pd.Series, valid_months: int, test_months: int, gap_days:
     pick = lambda ds: as_of.index[ts.isin(ds)]
     return Split(pick(train), pick(valid), pick(test),
                  {k: (min(v).date(), max(v).date()) for k, v in (("train", train), ("valid", valid), ("test", test))})
+
+
+@dataclass(frozen=True)
+class Fold:
+    """One rolling-origin fold: row positions to train on and to test on, and their dates."""
+    train: np.ndarray
+    test: np.ndarray
+    train_dates: tuple  # (first as_of, last as_of)
+    test_date: object
+
+
+def rolling_origin(as_of: pd.Series, gap_days: int, max_folds: int) -> list[Fold]:
+    """Expanding-window folds, oldest first: each of the latest `max_folds` observation dates that
+    has an earlier date at least `gap_days` before it is a test date; its model trains on every
+    date at least `gap_days` before it. Positions index `as_of` as given (0..n-1)."""
+    ts = pd.to_datetime(pd.Series(as_of)).to_numpy()
+    dates = sorted(np.unique(ts))
+    gap = np.timedelta64(gap_days, "D")
+    testable = [d for d in dates if dates[0] <= d - gap]
+    folds = []
+    for d in testable[-max_folds:] if max_folds > 0 else []:
+        train = np.flatnonzero(ts <= d - gap)
+        folds.append(Fold(train, np.flatnonzero(ts == d),
+                          (pd.Timestamp(ts[train].min()).date(), pd.Timestamp(ts[train].max()).date()),
+                          pd.Timestamp(d).date()))
+    return folds

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from features import paths
-from model.estimator import Calibration, ChurnModel
+from model.estimator import Calibration, ChurnModel, LinearPart
 from model.settings import load_settings
 
 CHAMPION, CHALLENGER = "champion", "challenger"
@@ -53,9 +53,11 @@ def experiment_id(name: str) -> str:
 
 def log_training_run(*, run_name: str, params: dict, metrics: dict, features: list[dict],
                      figures: dict, model: ChurnModel, train_frame: pd.DataFrame,
-                     example: pd.DataFrame, tags: dict) -> dict:
-    """Log one training run and register `model` (the artifact scoring will use). Returns run_id,
-    version and the alias set: @champion for the first version, @challenger after that."""
+                     example: pd.DataFrame, tags: dict, artifacts: dict[str, dict] | None = None) -> dict:
+    """Log one training run (with `artifacts`: file name -> JSON-ready dict) and register `model`
+    (the artifact scoring will use, with its calibration, hyperparameters and, when it has one,
+    the peer profile explanations compare with). Returns run_id, version and the alias set:
+    @champion for the first version, @challenger after that."""
     mlflow = _mlflow()
     import lightgbm
     from mlflow.models import infer_signature
@@ -66,11 +68,17 @@ def log_training_run(*, run_name: str, params: dict, metrics: dict, features: li
         mlflow.log_metrics(metrics)
         mlflow.log_input(mlflow.data.from_pandas(train_frame, name="training_snapshots"), context="training")
         mlflow.log_dict({"features": features}, "features.json")
+        for file, content in (artifacts or {}).items():
+            mlflow.log_dict(content, file)
         for name, fig in figures.items():
             mlflow.log_figure(fig, f"plots/{name}.png")
         with tempfile.TemporaryDirectory() as tmp:
             extra = {"calibration.json": model.calibration_.to_dict(), "features.json": features,
                      "estimator.json": model.hyperparameters_}
+            if getattr(model, "reference_", None):
+                extra["reference.json"] = model.reference_
+            if getattr(model, "linear_", None) is not None:
+                extra["linear.json"] = model.linear_.to_dict() | {"mix": list(model.mix_)}
             for file, content in extra.items():
                 (Path(tmp) / file).write_text(json.dumps(content))
             info = mlflow.lightgbm.log_model(
@@ -144,7 +152,14 @@ def load(version: str | None = None) -> tuple[ChurnModel, str, str]:
     cal = json.loads(next(local.rglob("calibration.json")).read_text())
     saved = next(local.rglob("estimator.json"), None)  # absent in versions logged before it was recorded
     hyper = json.loads(saved.read_text()) if saved else None
-    return ChurnModel.from_parts(booster, Calibration.from_dict(cal), hyper), str(version), mv.run_id
+    linear = next(local.rglob("linear.json"), None)  # absent in versions logged before the blend
+    part = json.loads(linear.read_text()) if linear else None
+    weights = tuple(part.pop("mix")) if part else (1.0, 0.0)
+    model = ChurnModel.from_parts(booster, Calibration.from_dict(cal), hyper,
+                                  LinearPart.from_dict(part) if part else None, weights)
+    reference = next(local.rglob("reference.json"), None)  # absent in versions logged before peers
+    model.reference_ = json.loads(reference.read_text()) if reference else None
+    return model, str(version), mv.run_id
 
 
 def runs() -> pd.DataFrame:
@@ -178,3 +193,52 @@ def versions() -> pd.DataFrame:
 def artifact(run_id: str, path: str) -> Path:
     """Download one artifact of a run (e.g. plots/roc.png) and return its local path."""
     return Path(_mlflow().artifacts.download_artifacts(run_id=run_id, artifact_path=path))
+
+
+def log_backtest(*, run_name: str, params: dict, metrics: dict, step_metrics: dict[str, list[float]],
+                 tables: dict[str, pd.DataFrame], record: dict, figures: dict, tags: dict) -> str:
+    """One MLflow run per backtest, in the backtest experiment (apart from training runs): params,
+    pooled metrics, per-cutoff metrics as steps, each table as CSV and `record` as backtest.json
+    under backtest/, and the figures under plots/. Returns the run id."""
+    mlflow = _mlflow()
+    s = load_settings()
+    with mlflow.start_run(experiment_id=experiment_id(s.backtest_experiment), run_name=run_name) as run:
+        mlflow.set_tags(tags)
+        mlflow.log_params(params)
+        mlflow.log_metrics(metrics)
+        for name, values in step_metrics.items():
+            for step, value in enumerate(values):
+                if value == value:  # NaN is not logged
+                    mlflow.log_metric(name, float(value), step=step)
+        with tempfile.TemporaryDirectory() as tmp:
+            for name, frame in tables.items():
+                path = Path(tmp) / f"{name}.csv"
+                frame.to_csv(path, index=False)
+                mlflow.log_artifact(str(path), "backtest")
+        mlflow.log_dict(record, "backtest/backtest.json")
+        for name, fig in figures.items():
+            mlflow.log_figure(fig, f"plots/{name}.png")
+    return run.info.run_id
+
+
+def latest_backtest() -> dict | None:
+    """The newest finished backtest: run_id, start_time, params, metrics, its tables (per_cutoff,
+    pooled) as frames and its record (backtest.json: skipped cutoffs, training per cutoff,
+    settings). None when no backtest has been logged."""
+    mlflow = _mlflow()
+    exp = mlflow.get_experiment_by_name(load_settings().backtest_experiment)
+    if exp is None:
+        return None
+    found = mlflow.search_runs(experiment_ids=[exp.experiment_id], filter_string="attributes.status = 'FINISHED'",
+                               order_by=["start_time DESC"], max_results=1)
+    if found.empty:
+        return None
+    r = found.iloc[0]
+    run_id = r["run_id"]
+    out = {"run_id": run_id, "start_time": r["start_time"],
+           "params": {k[len("params."):]: v for k, v in r.items() if k.startswith("params.")},
+           "metrics": {k[len("metrics."):]: v for k, v in r.items() if k.startswith("metrics.")}}
+    for name in ("per_cutoff", "pooled"):
+        out[name] = pd.read_csv(artifact(run_id, f"backtest/{name}.csv"), dtype={"cutoff": str})
+    out["record"] = json.loads(artifact(run_id, "backtest/backtest.json").read_text())
+    return out

@@ -1,15 +1,53 @@
-"""Blocks of the account page: drivers, users, workflows, trends, and the trait write-back form."""
+"""Blocks of the account page: figures, drivers, users, workflows, trends, tickets, the trait form.
+Layout only: numbers come from portal/queries.py, writes go through portal/actions.py."""
 from __future__ import annotations
 
 import datetime as dt
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
-from portal import access, actions, queries, safe, state
-from portal.access import Identity
+from portal import access, actions, charts, queries, safe, state
 from portal import components as ui
+from portal.access import Identity
+from portal.tables import Col
+
+MIN_DELTA_PTS = 0.05  # a change that rounds to "+0.0 pts" is no change
+
+USERS = {"who": Col("User", width="medium"), "email": Col("Email", width="medium"), "persona": Col("Persona"),
+         "status": Col("Status"), "last_active": Col("Last active", "date"), "active_days": Col("Days active", "int"),
+         "created_at": Col("Registered", "date"), "deactivated_at": Col("Deactivated", "date")}
+PERSONAS = {"persona": Col("Persona"), "registered": Col("Registered", "int"),
+            "active_30d": Col("Active in 30 days", "int"), "share": Col("Share active", "progress")}
+WORKFLOWS = {"description": Col("Workflow", width="medium"), "intended_persona": Col("Should be done by"),
+             "done": Col("Done in the last 30 days", width="large"), "attainment": Col("Against target", "progress"),
+             "by_anyone": Col("Done by anyone", "int")}
+TICKETS = {"ticket_id": Col("Ticket"), "opened_at": Col("Opened", "date"), "closed_at": Col("Closed", "date"),
+           "kind": Col("Kind"), "priority": Col("Priority"), "status": Col("Status")}
+TOUCHPOINTS = {"occurred_at": Col("When", "date"), "kind": Col("Kind"), "owner": Col("By"),
+               "notes": Col("Notes", width="large")}
+HISTORY = {"edited_at": Col("When", "datetime"), "what": Col("What"), "value": Col("Value", width="large"),
+           "edited_by": Col("By", width="medium")}
+
+
+def figures(row: pd.Series, feats: pd.Series, p_then: float | None, then, low_coverage: float) -> None:
+    """Health, churn probability (and its change vs the comparison snapshot), ARR at risk, usage."""
+    c = st.columns(4)
+    health = f"{row['health_score']:.0f} · {row['health_tier']}" if pd.notna(row["health_score"]) else "unknown"
+    c[0].metric("Health score", health,
+                help=f"Built on {ui.pct(row['coverage'])} of its weight. Missing: {row['missing_traits'] or 'nothing'}")
+    move = None if p_then is None else (row["churn_probability"] - p_then) * 100
+    c[1].metric("Churn probability (90 days)", f"{ui.pct(row['churn_probability'])} · {row['risk_tier']}",
+                None if move is None or abs(move) < MIN_DELTA_PTS else f"{move:+.1f} pts vs {ui.day(then)}",
+                delta_color="inverse")
+    c[2].metric("ARR at risk", ui.usd(row["arr_at_risk"]))
+    seats = feats.get("seats")
+    c[3].metric("Active users (30 days) / seats",
+                f"{int(feats.get('active_users_30d', 0) or 0):,} / "
+                f"{'no cap' if seats is None or pd.isna(seats) else f'{int(seats):,}'}")
+    if row["coverage"] < low_coverage or row["stale_traits"]:
+        st.caption(f"Health score built on {ui.pct(row['coverage'])} of its weight"
+                   + (f"; stale: {safe.md(row['stale_traits'])}" if row["stale_traits"] else ""))
 
 
 def drivers_block(drivers: pd.DataFrame) -> None:
@@ -21,108 +59,117 @@ def drivers_block(drivers: pd.DataFrame) -> None:
     for col, title, rows, none in ((left, "Raising the risk", up, "Nothing raises this account's risk noticeably."),
                                    (right, "Lowering the risk", down, "Nothing lowers this account's risk noticeably.")):
         col.markdown(f"**{title}**\n\n" + ("\n".join(f"- {safe.md(s)}" for s in rows["sentence"]) or none))
-    chart = alt.Chart(drivers.assign(points=drivers["contribution"])).mark_bar().encode(
-        x=alt.X("points:Q", title="Points of churn probability"),
-        y=alt.Y("description:N", sort="-x", title=None, axis=alt.Axis(labelLimit=420)),
-        color=alt.condition("datum.points > 0", alt.value(ui.TIER_COLORS["high"]), alt.value(ui.TIER_COLORS["low"])),
-        tooltip=["sentence"])
-    st.altair_chart(chart, width="stretch")
+    st.altair_chart(charts.drivers_bar(drivers), width="stretch")
 
 
 def users_block(users: pd.DataFrame, feats: pd.Series, name: str, active_within_days: int) -> None:
+    def count(feature: str) -> str:
+        return f"{int(feats.get(feature) or 0):,}" if feature in feats else "—"
     seats = feats.get("seats")
     c = st.columns(4)
     c[0].metric("Licensed seats", "no cap" if seats is None or pd.isna(seats) else f"{int(seats):,}")
-    c[1].metric("Registered users", f"{int(feats.get('registered_users', 0) or 0):,}" if "registered_users" in feats else "—")
-    c[2].metric("Active (30 days)", f"{int(feats.get('active_users_30d', 0) or 0):,}" if "active_users_30d" in feats else "—")
-    c[3].metric("Never logged in", f"{int(feats.get('never_logged_in_users', 0) or 0):,}" if "never_logged_in_users" in feats else "—")
+    c[1].metric("Registered users", count("registered_users"))
+    c[2].metric(f"Active ({active_within_days} days)", count("active_users_30d"))
+    c[3].metric("Never logged in", count("never_logged_in_users"))
     if users.empty:
         st.info("No user list was loaded for this portfolio (the `users` source is optional).")
         return
-    shown = users.assign(status=queries.user_status(users, feats.get("as_of"), active_within_days))[
-        ["user_id", "email", "name", "persona", "status", "last_active", "active_days", "created_at", "deactivated_at"]]
+    shown = users.assign(status=queries.user_status(users, feats.get("as_of"), active_within_days),
+                         who=users["name"].fillna(users["user_id"]))
     pick = st.multiselect("Status", queries.user_statuses(active_within_days), key="user_status_filter")
     if pick:
         shown = shown[shown["status"].isin(pick)]
-    st.dataframe(shown, hide_index=True, column_config={
-        "last_active": st.column_config.DateColumn("Last active", format="YYYY-MM-DD"),
-        "created_at": st.column_config.DateColumn("Registered", format="YYYY-MM-DD"),
-        "deactivated_at": st.column_config.DateColumn("Deactivated", format="YYYY-MM-DD"),
-        "active_days": "Days active"})
-    ui.csv_button(shown, f"users_{name.replace(' ', '_')}.csv", "Download user list (CSV) to share with the client")
+    ui.table(shown, USERS, csv=f"users_{name.replace(' ', '_')}.csv",
+             csv_label="Download the user list (CSV) to share with the client")
 
 
 def workflows_block(workflows: pd.DataFrame, personas: pd.DataFrame) -> None:
     if workflows.empty:
         st.info("No critical workflows configured match this product's events (features/config/adoption.toml).")
     else:
-        shown = workflows.assign(target=lambda w: w["per_user_per_30d"])[
-            ["description", "intended_persona", "event_type", "by_persona", "by_anyone", "target", "attainment"]]
-        st.dataframe(ui.as_percent(shown, "attainment"), hide_index=True, column_config={
-            "description": "Workflow", "intended_persona": "Should be done by", "event_type": "Event",
-            "by_persona": "Done by them (30 days)", "by_anyone": "Done by anyone",
-            "target": st.column_config.NumberColumn("Target per user / 30 days"),
-            "attainment": st.column_config.ProgressColumn("Against target", format="%.0f%%", min_value=0, max_value=100)})
+        ui.table(queries.workflow_rows(workflows, personas), WORKFLOWS)
     if len(personas):
         st.markdown("**Personas active in the last 30 days**")
-        st.dataframe(personas.assign(share=personas["active_30d"] / personas["registered"] * 100)[
-            ["persona", "registered", "active_30d", "share"]], hide_index=True,
-            column_config={"share": st.column_config.ProgressColumn("Active", format="%.0f%%", min_value=0, max_value=100)})
+        ui.table(personas.assign(share=personas["active_30d"] / personas["registered"]), PERSONAS)
 
 
-def trends_block(health: pd.DataFrame, scores: pd.DataFrame, features: pd.DataFrame, catalog: pd.DataFrame) -> None:
+def trends_block(health: pd.DataFrame, scores: pd.DataFrame, features: pd.DataFrame, catalog: pd.DataFrame,
+                 contributions: pd.DataFrame) -> None:
+    from features.health import load_config
+    categories = {c.name: c.label for c in load_config().categories}
     left, right = st.columns(2)
-    left.markdown("**Health score**")
-    left.line_chart(health.set_index("as_of")[["health_score"]], height=220)
-    right.markdown("**Churn probability (90 days)**")
-    right.line_chart(scores.set_index("as_of")[["churn_probability"]], height=220)
-    cats = [c for c in health.columns if c.startswith("cat_")]
+    left.markdown("**Churn probability at each snapshot**")
+    left.altair_chart(charts.probability_over_time(scores), width="stretch")
+    right.markdown("**Health score and its categories over time**")
+    right.altair_chart(charts.health_over_time(health, categories), width="stretch")
+    if len(contributions):
+        st.markdown("**What moved the risk, month by month** (points each kind of signal adds to the churn "
+                    "probability compared with accounts that renewed, at the same point of their term)")
+        if sentence := queries.risk_moves(contributions, scores):
+            st.caption(safe.md(sentence))
+        st.altair_chart(charts.risk_contributions_over_time(contributions, queries.family_label), width="stretch")
     if len(health):
-        last = health.iloc[-1][cats].rename(lambda c: c.removeprefix("cat_")).astype(float)
-        st.markdown("**Health categories now (0-100)**")
-        st.bar_chart(last, height=200, horizontal=True)
-    usage = [c for c in ("active_users_30d", "events_30d") if c in features]
+        st.markdown("**Health categories now**")
+        st.altair_chart(charts.categories_now(health.iloc[-1], categories), width="stretch")
+    usage = {c: catalog.loc[c, "description"] for c in ("active_users_30d", "events_30d") if c in features}
     if usage:
         st.markdown("**Usage**")
-        st.line_chart(features.set_index("as_of")[usage].rename(columns=lambda c: catalog.loc[c, "description"]), height=220)
+        st.altair_chart(charts.usage_over_time(features, usage), width="stretch")
+
+
+def recent_block(tickets: pd.DataFrame, touchpoints: pd.DataFrame) -> None:
+    st.markdown("**Recent tickets**")
+    ui.table(tickets, TICKETS) if len(tickets) else st.caption("No tickets recorded.")
+    st.markdown("**Recent CSM touchpoints**")
+    ui.table(touchpoints, TOUCHPOINTS) if len(touchpoints) else st.caption("No touchpoints recorded.")
+
+
+def _save(who: Identity, account_id: str, owner: str | None, current: dict, names: list[str]) -> None:
+    """The form's submit callback: runs before the rerun, so it may reset the note it stored."""
+    picked = {t: st.session_state.get(f"edit_{t}_{account_id}") for t in names}
+    note = st.session_state.get(f"edit_note_{account_id}") or ""
+    changed = actions.changed_traits(picked, current)
+    if not changed and not note.strip():
+        st.session_state[state.SAVE_RESULT] = ("info", "Nothing changed: those are already the current values, "
+                                                       "and there is no note to add.")
+        return
+    try:
+        stored = actions.save_account_update(who, account_id, owner, changed, note)
+    except (ValueError, access.AccessDenied) as e:
+        st.session_state[state.SAVE_RESULT] = ("error", f"Not saved: {e}")
+    except Exception as e:  # the store is unreachable: say so in one line, keep the form's values
+        st.session_state[state.SAVE_RESULT] = ("error", f"Not saved: the store could not be written "
+                                                        f"({str(e).splitlines()[0]}). Try again in a minute.")
+    else:
+        st.session_state[f"edit_note_{account_id}"] = ""
+        st.session_state[state.SAVED_FLASH] = (f"Saved at {dt.datetime.now():%Y-%m-%d %H:%M}; the health score is "
+                                               "updated." if stored else "Nothing changed: those are already the current values.")
 
 
 def update_block(who: Identity, account_id: str, owner: str | None, history: dict) -> None:
     from features.traits import load_traits
-    if flash := st.session_state.pop(state.SAVED_FLASH, None):
-        st.success(flash)
+    traits = load_traits()
+    labels = {t.name: t.label for t in traits}
     if access.may_edit(who, owner):
-        traits = load_traits()
         current = history["current"]
         st.markdown(f"Set your read of the account. It is stored as **{safe.md(who.name)}** with the time, kept as "
                     "history, shown to leadership, and used by the health score.")
-        with st.form("traits_form", clear_on_submit=False):
+        with st.form(f"traits_form_{account_id}", clear_on_submit=False):
             cols = st.columns(len(traits))
-            picked = {t.name: col.selectbox(t.label, [actions.UNCHANGED, *t.values], key=f"edit_{t.name}",
-                                            help=f"Now: {current.get(t.name, 'not set')}")
-                      for col, t in zip(cols, traits)}
-            note = st.text_input("One-line status note", max_chars=280, key="edit_note")
-            submitted = st.form_submit_button("Save")
-        if submitted:
-            try:
-                stored = actions.save_account_update(who, account_id, owner, actions.changed_traits(picked), note)
-            except (ValueError, access.AccessDenied) as e:
-                st.error(f"Not saved: {e}")
-            except Exception as e:  # the store is unreachable: say so in one line, keep the form's values
-                st.error(f"Not saved: the store could not be written ({str(e).splitlines()[0]}). Try again in a minute.")
-            else:  # rerun so every figure on the page is read again with the new values
-                st.session_state[state.SAVED_FLASH] = (
-                    f"Saved at {dt.datetime.now():%Y-%m-%d %H:%M}; the health score is updated."
-                    if stored else "Nothing changed: those are already the current values.")
-                st.rerun()
+            for col, t in zip(cols, traits):
+                options = list(t.values) if t.name in current else [actions.NOT_SET, *t.values]
+                now = current.get(t.name, actions.NOT_SET)
+                col.selectbox(t.label, options, index=options.index(now) if now in options else 0,
+                              key=f"edit_{t.name}_{account_id}")
+            st.text_input("One-line status note", max_chars=280, key=f"edit_note_{account_id}")
+            st.form_submit_button("Save", on_click=_save, args=(who, account_id, owner, current, list(labels)))
+        if result := st.session_state.pop(state.SAVE_RESULT, None):
+            getattr(st, result[0])(result[1])
     else:
         st.info("Traits and status notes are recorded by the account's owner; the history is below.")
     edits, notes = history["edits"], history["notes"]
     if len(edits) or len(notes):
         st.markdown("**History**")
-        st.dataframe(pd.concat([edits.assign(kind="trait"),
-                                notes.rename(columns={"note": "value"}).assign(kind="note", trait="status note")])
-                     [["edited_at", "kind", "trait", "value", "edited_by"]].sort_values("edited_at", ascending=False),
-                     hide_index=True, column_config={
-                         "edited_at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD HH:mm"),
-                         "kind": "Kind", "trait": "Trait", "value": "Value", "edited_by": "By"})
+        rows = pd.concat([edits.assign(what=edits["trait"].map(labels).fillna(edits["trait"])),
+                          notes.rename(columns={"note": "value"}).assign(what="Status note")])
+        ui.table(rows.sort_values("edited_at", ascending=False), HISTORY)

@@ -10,12 +10,12 @@ from typing import Callable
 from portal import access
 from portal.access import Identity
 
-UNCHANGED = "(unchanged)"
+NOT_SET = "(not set)"
 
 
-def changed_traits(picked: dict[str, str]) -> dict[str, str]:
-    """The traits a person actually set in the form (not left at '(unchanged)')."""
-    return {trait: value for trait, value in picked.items() if value and value != UNCHANGED}
+def changed_traits(picked: dict[str, str], current: dict[str, str]) -> dict[str, str]:
+    """The traits the form changes: set to a value other than the current one."""
+    return {t: v for t, v in picked.items() if v and v != NOT_SET and v != current.get(t)}
 
 
 def save_account_update(who: Identity, account_id: str, account_owner: str | None, traits: dict[str, str],
@@ -30,9 +30,11 @@ def save_account_update(who: Identity, account_id: str, account_owner: str | Non
     note = (note or "").strip() or None
     if not traits and not note:
         raise ValueError("nothing to save: set a trait or write a note")
+    from features.traits import by_name
     validate(traits, note, who.name)
+    declared = by_name()
     return appstore.save_update(eng or appstore.engine(), account_id, who.name, who.role,
-                                {t: str(v).strip().lower() for t, v in traits.items()}, note)
+                                {t: declared[t].canonical(v) for t, v in traits.items()}, note)
 
 
 class BackgroundJob:

@@ -10,14 +10,18 @@ from portal import access, auth, data, state
 st.set_page_config(page_title="Account Radar", layout="wide")
 db = data.db_path()
 who = auth.current(data.owners(db, data.stamp(db)))
-st.sidebar.caption(f"Signed in as **{who.name}** · {who.role}" + (f" · book of {who.owner}" if who.owner else ""))
+st.sidebar.text(f"Signed in as {who.name} · {who.role}" + (f" · book of {who.owner}" if who.owner else ""))
 auth.sign_out_button()
 
 deep_link = state.ACCOUNT_PARAM in st.query_params  # /?account=ID opens the account page
 pages = [
     st.Page("views/portfolio.py", title="Portfolio", url_path="portfolio", default=not deep_link),
     st.Page("views/account.py", title="Account", url_path="account", default=deep_link),
+    st.Page("views/alerts.py", title="Alerts", url_path="alerts"),
+    st.Page("views/expansion.py", title="Expansion", url_path="expansion"),
 ]
+if access.can(who, "play_outcomes"):
+    pages.append(st.Page("views/plays.py", title="Plays", url_path="plays"))
 if access.can(who, "view_models"):
     pages.append(st.Page("views/models.py", title="Models", url_path="models"))
 if access.can(who, "audit"):

@@ -8,11 +8,8 @@ import streamlit as st
 
 from features.catalog import money
 from portal import safe
-
-# one colour per tier, everywhere: risk tiers and health tiers share the traffic-light scale
-TIER_COLORS = {"high": "#c0392b", "medium": "#e67e22", "low": "#27ae60",
-               "poor": "#c0392b", "concerning": "#e67e22", "healthy": "#27ae60", "unknown": "#95a5a6"}
-RISK_ORDER = ["high", "medium", "low"]
+from portal.style import RISK_ORDER, TIER_COLORS  # noqa: F401  (the views' palette)
+from portal.tables import Col, display_frame, export_frame
 
 
 def usd(v) -> str:
@@ -54,6 +51,27 @@ def stop_with(message: str, fix: str | None = None) -> None:
 def plural(n: int, word: str) -> str:
     """'1 account', '3 accounts'."""
     return f"{n:,} {word}" + ("" if n == 1 else "s")
+
+
+def table(frame: pd.DataFrame, cols: dict[str, Col], csv: str | None = None, key: str | None = None,
+          csv_label: str = "Download CSV") -> None:
+    """A table with human headers and formats, and (when `csv` names a file) its download."""
+    shown = display_frame(frame, cols)
+    config = {}
+    for c in cols.values():
+        fmt = {"percent": f"%.{c.digits}f%%", "number": f"%.{c.digits}f", "int": "%d"}.get(c.kind)
+        if c.kind == "link":
+            config[c.header] = st.column_config.LinkColumn(c.header, display_text="Open", width=c.width or "small")
+        elif c.kind == "progress":
+            config[c.header] = st.column_config.ProgressColumn(c.header, format=f"%.{c.digits}f%%", min_value=0,
+                                                               max_value=100, width=c.width)
+        elif fmt:
+            config[c.header] = st.column_config.NumberColumn(c.header, format=fmt, width=c.width)
+        elif c.width:
+            config[c.header] = st.column_config.Column(c.header, width=c.width)
+    st.dataframe(shown, hide_index=True, column_config=config, key=key)
+    if csv:
+        csv_button(export_frame(frame, cols), csv, csv_label)
 
 
 def csv_button(frame: pd.DataFrame, name: str, label: str = "Download CSV", key: str | None = None) -> None:

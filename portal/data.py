@@ -6,6 +6,7 @@ no cache clearing.
 """
 from __future__ import annotations
 
+import duckdb
 import pandas as pd
 import streamlit as st
 
@@ -24,8 +25,14 @@ def score_dates(db: str, stamp: int) -> list:
 
 
 def readiness(db: str, stamp: int) -> tuple[str, str] | None:
-    have = tables(db, stamp)
-    dates = score_dates(db, stamp) if "scores" in have else []
+    """None when the portal can show scores; else (what is wrong, the command that fixes it)."""
+    try:
+        have = tables(db, stamp)
+        dates = score_dates(db, stamp) if "scores" in have else []
+    except (duckdb.Error, OSError) as e:
+        return (f"The warehouse at {db} cannot be read ({str(e).splitlines()[0]}).",
+                f"mv {db} {db}.broken && radar ingest SOURCE_DIR && radar features && radar health "
+                "&& radar score --all-dates")
     return queries.readiness(db, have, dates)
 
 
@@ -94,11 +101,25 @@ def labelled_scores(db: str, stamp: int, horizon_days: int, grace_days: int) -> 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def owners(db: str, stamp: int) -> list[str]:
-    """Every owner name on an account (for the demo's role picker)."""
-    return queries.owners(db) if "accounts" in tables(db, stamp) else []
+    """Every owner name on an account (for the demo's role picker); none when the warehouse cannot
+    be read (the page then says why)."""
+    try:
+        return queries.owners(db) if "accounts" in tables(db, stamp) else []
+    except (duckdb.Error, OSError):
+        return []
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def audit_log(app_stamp: tuple) -> pd.DataFrame:
     from features import appstore
     return appstore.audit_log(app_store())
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def tier_history(db: str, stamp: int) -> pd.DataFrame:
+    return queries.tier_history(db)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def former_account(db: str, stamp: int, account_id: str) -> dict:
+    return queries.former_account(db, account_id)

@@ -8,6 +8,7 @@ import streamlit as st
 from portal import access, actions, data, state
 from portal.access import Identity
 from portal import components as ui
+from portal.tables import Col
 
 PLOTS = ("roc", "pr", "calibration", "lift", "importance", "shap_summary")
 # metrics of the evaluated procedure on its test months (never of the registered refit)
@@ -31,6 +32,19 @@ def _jobs() -> dict[str, actions.BackgroundJob]:
     return {}
 
 
+def runs_or_stop() -> pd.DataFrame:
+    """The runs table, or one message with the fix when the MLflow store cannot be read."""
+    from features.paths import tracking_uri
+    try:
+        return runs_table()
+    except Exception as e:  # a corrupt or unreachable store: say which and how to fix it, no traceback
+        st.error(f"The MLflow store at {tracking_uri()} cannot be read ({type(e).__name__}: "
+                 f"{str(e).splitlines()[0][:200]}).")
+        st.code("# point MLFLOW_TRACKING_URI at a working store, or start a fresh one:\n"
+                "mv mlruns/mlflow.db mlruns/mlflow.db.broken && radar train", language="bash")
+        st.stop()
+
+
 @st.cache_data(ttl=30, show_spinner="Reading MLflow…")
 def runs_table() -> pd.DataFrame:
     from model import tracking
@@ -40,6 +54,35 @@ def runs_table() -> pd.DataFrame:
     runs = runs.merge(versions, on="run_id", how="left")
     keep = [*RUN_COLUMNS, *METRIC_COLUMNS, "run_id"]
     return runs[[c for c in keep if c in runs]].rename(columns=RUN_COLUMNS | METRIC_COLUMNS)
+
+
+FIRST_WARNINGS = {"account_id": Col("Open", "link"), "churn_date": Col("Churned", "date"), "as_of": Col("Seen on", "date"),
+                  "lead_days": Col("Days before", "int"), "arr": Col("ARR", "money"),
+                  "churn_probability": Col("Churn probability then", "percent"), "risk_tier": Col("Risk tier then"),
+                  "health_score": Col("Health then", "int"), "health_tier": Col("Health tier then"),
+                  "model_warned": Col("Model warned", "flag"), "health_warned": Col("Health score warned", "flag")}
+RUNS = {"Version": Col("Version"), "Aliases": Col("Aliases"), "Trained at": Col("Trained at", "datetime"),
+        "Test from": Col("Test from", "date"), "Test to": Col("Test to", "date"),
+        "ROC AUC": Col("ROC AUC", "number", digits=3), "Health ROC AUC": Col("Health ROC AUC", "number", digits=3),
+        "LogReg ROC AUC": Col("LogReg ROC AUC", "number", digits=3), "Lift @10%": Col("Lift @10%", "number", digits=1),
+        "Churned ARR in top 10%": Col("Churned ARR in top 10%", "percent"), "ECE": Col("ECE", "number", digits=3),
+        "Registered model is": Col("Registered model is"), "Registered model trained to": Col("Registered model trained to", "date")}
+
+
+def measure_text(measure: str, value) -> str:
+    """A backtest figure as people read it: AUCs to 2 decimals, lift as 9.3x, shares as percents."""
+    if value is None or pd.isna(value):
+        return "—"
+    if "Lift" in measure:
+        return f"{value:.1f}x"
+    if "caught" in measure or "ARR" in measure or "Recall" in measure:
+        return f"{value:.0%}"
+    return f"{value:.2f}"
+
+
+def _readable(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.assign(**{c: [measure_text(m, v) for m, v in zip(frame["Measure"], frame[c])]
+                           for c in frame.columns if c != "Measure"})
 
 
 def backtest_block(db: str) -> None:
@@ -54,19 +97,18 @@ def backtest_block(db: str) -> None:
                 f"within {s.horizon_days} days. {int(frame['churned'].sum())} churn-months, {len(frame):,} account-months.")
     left, right = st.columns(2)
     left.markdown("**All past months** (includes the model's training months: optimistic for the model)")
-    fmt = {"Churn model": "{:.2f}", "Health score": "{:.2f}"}
-    left.dataframe(backtest.scope_metrics(frame, s.unknown_health_score).style.format(fmt, na_rep="—"), hide_index=True)
-    runs = runs_table()
+    left.dataframe(_readable(backtest.scope_metrics(frame, s.unknown_health_score)), hide_index=True)
+    runs = runs_or_stop()
     champ = runs[runs["Aliases"].fillna("").str.contains("champion")] if "Aliases" in runs else runs.iloc[0:0]
     if len(champ):
         c = champ.iloc[0]
         right.markdown(f"**Held out when the champion's procedure was evaluated** (test months "
                        f"{c.get('Test from', '?')} to {c.get('Test to', '?')})")
-        right.dataframe(pd.DataFrame({
+        right.dataframe(_readable(pd.DataFrame({
             "Measure": ["ROC AUC", "Lift in the top 10%", "Churned ARR caught in the top 10%"],
             "Churn model": [c.get("ROC AUC"), c.get("Lift @10%"), c.get("Churned ARR in top 10%")],
             "Health score": [c.get("Health ROC AUC"), c.get("Health lift @10%"), c.get("Health churned ARR in top 10%")],
-        }).style.format(fmt, na_rep="—"), hide_index=True)
+        })), hide_index=True)
         right.caption("The registered champion was then refit one window later, so it has seen these months too.")
     first = backtest.first_warnings(frame)
     rates = backtest.flag_rates(frame)
@@ -74,23 +116,15 @@ def backtest_block(db: str) -> None:
                 f"{ui.pct(first['model_warned'].mean())} of them while flagging {ui.pct(rates['model'])} of all "
                 f"account-months; the health score on {ui.pct(first['health_warned'].mean())} while flagging "
                 f"{ui.pct(rates['health'])}. A warning is a high or medium risk tier, or a poor or concerning health tier.")
-    shown = first[["account_id", "churn_date", "as_of", "lead_days", "arr", "churn_probability", "risk_tier",
-                   "health_score", "health_tier", "model_warned", "health_warned"]].sort_values("churn_date", ascending=False)
-    st.dataframe(ui.as_money(ui.as_percent(shown, "churn_probability"), "arr"), hide_index=True, column_config={
-        "account_id": "Account", "risk_tier": "Risk tier then",
-        "health_score": st.column_config.NumberColumn("Health then", format="%.0f"), "health_tier": "Health tier then",
-        "model_warned": "Model warned", "health_warned": "Health score warned",
-        "churn_date": st.column_config.DateColumn("Churned", format="YYYY-MM-DD"),
-        "as_of": st.column_config.DateColumn("Seen on", format="YYYY-MM-DD"), "lead_days": "Days before",
-        "arr": "ARR", "churn_probability": st.column_config.NumberColumn("Churn probability then", format="%.0f%%")})
+    ui.table(first.sort_values("churn_date", ascending=False), FIRST_WARNINGS, csv="past_churns.csv")
 
 
 def runs_block() -> None:
-    runs = runs_table()
+    runs = runs_or_stop()
     if runs.empty:
         st.info("No training runs in MLflow yet: train the first model on the *Retrain & promote* tab.")
         return
-    st.dataframe(runs.drop(columns=["run_id"]), hide_index=True)
+    ui.table(runs, {k: v for k, v in RUNS.items() if k in runs}, csv="model_runs.csv")
     st.caption("Metrics describe each run's evaluated procedure on its test months, which neither fitting, early "
                "stopping nor calibration saw. The registered version is the same procedure refit up to "
                "'Registered model trained to', so it has seen those months. Everything here is also in the "
@@ -148,7 +182,7 @@ def manage_block(db: str, who: Identity) -> None:
     if st.button("Retrain the model", key="retrain"):
         _start("train", actions.train_job(db, who))
     _job_progress("train")
-    runs = runs_table()
+    runs = runs_or_stop()
     if runs.empty:
         return
     st.markdown("**Promote** a version to champion: the portfolio is then re-scored with it.")

@@ -1,17 +1,46 @@
-"""Blocks of the portfolio page: key figures, freshness, renewals, owner roll-up, disagreements.
-Layout only: the figures come from portal/queries.py."""
+"""Blocks of the portfolio page: key figures, freshness, the at-risk list, renewals, owner roll-up,
+disagreements, trends. Layout only: the figures come from portal/queries.py."""
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
+from portal import charts, queries, safe
 from portal import components as ui
-from portal import queries
 from portal.settings import PortalSettings
+from portal.tables import Col
+
+ACCOUNT = {"account_id": Col("Open", "link"), "name": Col("Account", width="medium")}
+AT_RISK = {**ACCOUNT, "arr_at_risk": Col("ARR at risk", "money", "small"),
+           "churn_probability": Col("Churn probability", "percent", "small"),
+           "renewal_date": Col("Renewal", "date", "small"), "health_score": Col("Health", "int", "small"),
+           "top_driver": Col("Top reason", width="large"), "status_note": Col("Latest status note", width="medium"),
+           "owner": Col("Owner", width="small"), "risk_tier": Col("Risk", width="small"),
+           "arr": Col("ARR", "money", "small"), "health_tier": Col("Health tier", width="small"),
+           "segment": Col("Segment", width="small")}
+RENEWALS = {**ACCOUNT, "renewal_date": Col("Renewal", "date", "small"), "days_to_renewal": Col("Days left", "int", "small"),
+            "arr": Col("ARR", "money", "small"), "arr_at_risk": Col("ARR at risk", "money", "small"),
+            "churn_probability": Col("Churn probability", "percent", "small"), "risk_tier": Col("Risk", width="small"),
+            "health_score": Col("Health", "int", "small"), "health_tier": Col("Health tier", width="small"),
+            "top_driver": Col("Top reason", width="large"), "owner": Col("Owner", width="small")}
+DISAGREE = {**ACCOUNT, "disagreement": Col("Disagreement", width="medium"), "arr": Col("ARR", "money", "small"),
+            "health_score": Col("Health", "int", "small"), "health_tier": Col("Health tier", width="small"),
+            "coverage": Col("Health coverage", "percent", "small"),
+            "churn_probability": Col("Churn probability", "percent", "small"),
+            "top_driver": Col("Model's top reason", width="large"), "owner": Col("Owner", width="small")}
+OWNERS = {"owner": Col("Owner"), "accounts": Col("Accounts", "int"), "arr": Col("ARR", "money"),
+          "arr_at_risk": Col("ARR at risk", "money"), "high_risk": Col("High risk", "int"),
+          "median_health": Col("Median health", "int"), "renewing": Col("Renewing soon", "int"),
+          "notes": Col("With a status note", "int")}
+NOTES = {**ACCOUNT, "owner": Col("Owner", width="small"), "status_note": Col("Note", width="large"),
+         "note_by": Col("By", width="medium"), "note_at": Col("When", "datetime", "small")}
+SOURCES = {"table_name": Col("Source"), "status": Col("Status"), "file": Col("File"),
+           "absent_columns": Col("Columns not in the file")}
 
 
 def _delta(now, then, fmt):
-    return None if then is None else fmt(now - then)
+    """The change as text, or nothing when there is no earlier figure or it did not move."""
+    return None if then is None or now == then else fmt(now - then)
 
 
 def _signed_usd(d: float) -> str:
@@ -41,16 +70,28 @@ def freshness_panel(f: dict, view: pd.DataFrame, s: PortalSettings) -> None:
     partial = int((view["coverage"] < s.low_coverage).sum())
     line = (f"Data loaded {ui.day(run['finished_at']) if run else '—'} · latest event {ui.day(end)}"
             + (f" ({age} days ago)" if age is not None else "")
-            + f" · median health-score coverage {ui.pct(cov)}; {partial} accounts below {s.low_coverage:.0%}")
+            + f" · median health-score coverage {ui.pct(cov)}; {ui.plural(partial, 'account')} below {s.low_coverage:.0%}")
     (st.warning if (age or 0) > s.stale_after_days or cov < s.low_coverage else st.caption)(line)
     with st.expander("Sources and coverage"):
         src = f["sources"].assign(status=lambda x: x["loaded"].map({True: "loaded", False: "absent"}))
-        st.dataframe(src[["table_name", "status", "file", "absent_columns"]], hide_index=True,
-                     column_config={"table_name": "Table", "status": "Status", "file": "File",
-                                    "absent_columns": "Columns not in the file"})
+        ui.table(src, SOURCES)
+        if len(f.get("quarantine", [])):
+            st.markdown("**Rows quarantined by the latest load** (kept in table `quarantine`, with the reason)")
+            ui.table(f["quarantine"], {"table_name": Col("Source"), "reason": Col("Reason", width="large"),
+                                       "rows": Col("Rows", "int")})
         stale = view[view["stale_traits"].fillna("") != ""]
-        st.markdown(f"**{len(stale)} accounts** have manual traits older than the stale limit; "
+        st.markdown(f"**{ui.plural(len(stale), 'account')}** have manual traits older than the stale limit; "
                     f"**{partial}** have health scores built on under {s.low_coverage:.0%} of their weight.")
+
+
+def at_risk(view: pd.DataFrame, top_links: int) -> None:
+    ranked = view.sort_values("arr_at_risk", ascending=False)
+    st.markdown("**Highest ARR at risk** — open an account to see why it is flagged")
+    cols = st.columns(2)
+    for i, r in enumerate(ranked.head(top_links).itertuples()):
+        cols[i % 2].page_link("views/account.py", label=f"{safe.md(r.name)} · {ui.usd(r.arr_at_risk)} at risk · {r.risk_tier}",
+                              query_params={"account": r.account_id})
+    ui.table(ranked, AT_RISK, csv="accounts_at_risk.csv", key="risk_table")
 
 
 def renewals(view: pd.DataFrame, windows: tuple[int, ...]) -> None:
@@ -59,41 +100,25 @@ def renewals(view: pd.DataFrame, windows: tuple[int, ...]) -> None:
     due = queries.renewals_due(view, window)
     st.markdown(f"**{ui.plural(len(due), 'account')}, {ui.usd(due['arr'].sum())} ARR** renew in the next "
                 f"{window} days; {ui.usd(due['arr_at_risk'].sum())} of it at risk.")
-    shown = due[["name", "owner", "renewal_date", "days_to_renewal", "arr", "risk_tier", "churn_probability",
-                 "health_tier", "top_driver"]]
-    st.dataframe(ui.as_money(ui.as_percent(shown, "churn_probability"), "arr"), hide_index=True, column_config={
-        "name": "Account", "owner": "Owner", "renewal_date": st.column_config.DateColumn("Renewal", format="YYYY-MM-DD"),
-        "days_to_renewal": "Days left", "arr": "ARR",
-        "risk_tier": "Risk", "churn_probability": st.column_config.NumberColumn("Churn probability", format="%.0f%%"),
-        "health_tier": "Health", "top_driver": "Top reason"})
-    ui.csv_button(shown, f"renewals_{window}d.csv")
+    ui.table(due, RENEWALS, csv=f"renewals_{window}d.csv")
 
 
 def by_owner(view: pd.DataFrame, renewal_days: int) -> None:
     roll = queries.owner_rollup(view, renewal_days)
-    st.dataframe(ui.as_money(roll, "arr", "arr_at_risk"), hide_index=True, column_config={
-        "owner": "Owner", "accounts": "Accounts", "arr": "ARR",
-        "arr_at_risk": "ARR at risk", "high_risk": "High risk",
-        "median_health": st.column_config.NumberColumn("Median health", format="%.0f"),
-        "renewing": f"Renewing in {renewal_days} days", "notes": "With a status note"})
-    ui.csv_button(roll, "owners.csv")
+    ui.table(roll, OWNERS | {"renewing": Col(f"Renewing in {renewal_days} days", "int")}, csv="owners.csv")
     notes = queries.latest_notes(view)
     if len(notes):
         st.markdown("**Latest status notes from SAMs**")
-        st.dataframe(notes[["name", "owner", "status_note", "note_by", "note_at"]], hide_index=True,
-                     column_config={"name": "Account", "owner": "Owner", "status_note": "Note", "note_by": "By",
-                                    "note_at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD HH:mm")})
+        ui.table(notes, NOTES, csv="status_notes.csv")
 
 
 def disagreements(view: pd.DataFrame) -> None:
     st.markdown("Accounts where the rule-based health score and the churn model disagree: worth a look.")
-    both = queries.disagreements(view)
-    shown = both[["disagreement", "name", "owner", "arr", "health_score", "coverage", "churn_probability", "top_driver"]]
-    st.dataframe(ui.as_money(ui.as_percent(shown, "coverage", "churn_probability"), "arr"), hide_index=True, column_config={
-        "disagreement": "Disagreement", "name": "Account", "owner": "Owner",
-        "arr": "ARR",
-        "health_score": st.column_config.NumberColumn("Health", format="%.0f"),
-        "coverage": st.column_config.NumberColumn("Health coverage", format="%.0f%%"),
-        "churn_probability": st.column_config.NumberColumn("Churn probability", format="%.0f%%"),
-        "top_driver": "Model's top reason"})
-    ui.csv_button(shown, "disagreements.csv")
+    ui.table(queries.disagreements(view), DISAGREE, csv="disagreements.csv")
+
+
+def trends(view: pd.DataFrame, history: pd.DataFrame) -> None:
+    st.markdown("**ARR by risk tier at each snapshot**")
+    st.altair_chart(charts.arr_by_tier_over_time(queries.tier_totals(history)), width="stretch")
+    st.markdown("**Health score against churn probability now** (size: ARR)")
+    st.altair_chart(charts.health_vs_risk(view), width="stretch")

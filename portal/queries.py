@@ -77,6 +77,20 @@ def readiness(db: str, have: set[str], dates: list) -> tuple[str, str] | None:
     return None
 
 
+def tier_history(db: str) -> pd.DataFrame:
+    """ARR and accounts per snapshot, owner, segment and risk tier (for the ARR-by-tier chart)."""
+    return query(db, """select s.as_of, coalesce(a.owner, 'Unassigned') as owner,
+                               coalesce(a.segment, 'Unknown') as segment, s.risk_tier,
+                               sum(s.arr) as arr, count(*) as accounts
+                        from scores as s left join accounts as a using (account_id)
+                        group by all order by s.as_of""")
+
+
+def tier_totals(history: pd.DataFrame) -> pd.DataFrame:
+    """One row per snapshot and risk tier: ARR and accounts summed over the rows given."""
+    return history.groupby(["as_of", "risk_tier"], as_index=False)[["arr", "accounts"]].sum()
+
+
 def portfolio(db: str, as_of) -> pd.DataFrame:
     """One row per scored account at `as_of` (features/sql/marts/portfolio.sql)."""
     return query(db, PORTFOLIO_SQL.read_text(), {"as_of": as_of})
@@ -162,7 +176,18 @@ def freshness(db: str) -> dict:
                                   string_agg(case when not c.present then c.column_name end, ', ') as absent_columns
                            from source_columns as c group by c.table_name order by c.table_name""")
     end = query(db, "select max(cast(occurred_at as date)) as d from events")["d"].iat[0]
-    return {"last_run": runs.iloc[0].to_dict() if len(runs) else None, "sources": sources, "data_end": end}
+    return {"last_run": runs.iloc[0].to_dict() if len(runs) else None, "sources": sources, "data_end": end,
+            "quarantine": quarantined(db)}
+
+
+def quarantined(db: str) -> pd.DataFrame:
+    """Rows the latest load quarantined, counted by source and reason."""
+    from features import ingest
+    with read(db) as con:
+        if hasattr(ingest, "quarantine_summary"):
+            return ingest.quarantine_summary(con)
+        return con.execute("select file as table_name, reason, count(*) as rows from quarantine "
+                           "group by all order by rows desc").df()
 
 
 def catalog(db: str) -> pd.DataFrame:
@@ -174,6 +199,33 @@ def account_record(db: str, account_id: str) -> dict | None:
     rows = query(db, "select account_id, coalesce(name, account_id) as name, coalesce(owner, 'Unassigned') as owner "
                      "from accounts where account_id = ?", [account_id])
     return rows.iloc[0].to_dict() if len(rows) else None
+
+
+def former_account(db: str, account_id: str) -> dict:
+    """A former (or not yet active) customer: its score and health history, the last day a contract
+    covered it, and whether a contract covers it at all now."""
+    with read(db) as con:
+        scores = con.execute("""select s.as_of, s.churn_probability, s.risk_tier, s.arr, h.health_score,
+                                       coalesce(h.health_tier, 'unknown') as health_tier
+                                from scores as s left join health as h using (account_id, as_of)
+                                where s.account_id = ? order by s.as_of""", [account_id]).df()
+        last_covered, evergreen = con.execute(
+            "select max(end_date), bool_or(end_date is null) from contracts where account_id = ?",
+            [account_id]).fetchall()[0]
+    return {"scores": scores, "last_covered": last_covered, "evergreen": bool(evergreen)}
+
+
+def said_before(scores: pd.DataFrame, day, days_before: tuple[int, ...]) -> pd.DataFrame:
+    """What the model and the health score said about `days_before` days before `day`: the latest
+    snapshot on or before each of those dates (none when the account was not scored yet)."""
+    rows = []
+    stamps = pd.to_datetime(scores["as_of"])
+    for n in days_before:
+        target = pd.Timestamp(day) - pd.Timedelta(days=n)
+        seen = scores[stamps <= target]
+        if len(seen):
+            rows.append({"days_before": n, **seen.iloc[-1].to_dict()})
+    return pd.DataFrame(rows, columns=["days_before", *scores.columns])
 
 
 def account_options(db: str, as_of) -> pd.DataFrame:
@@ -192,6 +244,8 @@ def account_detail(db: str, account_id: str, have: set[str], recent_rows: int) -
         "workflows": ("adoption_workflows", "select * from adoption_workflows where account_id = ? and as_of = "
                       "(select max(as_of) from adoption_workflows) order by workflow"),
         "activity": ("recent_activity", "select * from recent_activity where account_id = ? order by events desc"),
+        "contributions": ("risk_contributions", "select * from risk_contributions where account_id = ? "
+                          "order by as_of, family"),
     }
     with read(db) as con:
         def q(sql: str, *params) -> pd.DataFrame:
@@ -210,6 +264,37 @@ def account_detail(db: str, account_id: str, have: set[str], recent_rows: int) -
         for key, (table, sql) in optional.items():
             out[key] = q(sql) if table in have else pd.DataFrame()
     return out
+
+
+def family_label(family: str) -> str:
+    """A feature family as a reader says it: "contract_history" -> "Contract history"."""
+    return str(family).replace("_", " ").strip().capitalize()
+
+
+def risk_moves(contributions: pd.DataFrame, scores: pd.DataFrame, top: int = 3) -> str | None:
+    """One sentence on what changed the account's risk between its last two scored snapshots: the
+    probability then and now, and the feature families that moved it most, in points. None with
+    fewer than two snapshots of contributions."""
+    if contributions.empty or scores.empty:
+        return None
+    dates = sorted(pd.to_datetime(contributions["as_of"]).unique())
+    if len(dates) < 2:
+        return None
+    c = contributions.assign(as_of=pd.to_datetime(contributions["as_of"]))
+    prob = scores.assign(as_of=pd.to_datetime(scores["as_of"])).set_index("as_of")["churn_probability"]
+    before, now = dates[-2], dates[-1]
+    if before not in prob.index or now not in prob.index:
+        return None
+    by = c.pivot_table(index="as_of", columns="family", values="points", aggfunc="sum").fillna(0.0)
+    change = (by.loc[now] - by.loc[before]).sort_values(key=abs, ascending=False)
+    peers = 100 * float(c.loc[c["as_of"] == now, "peer_probability"].iloc[0]
+                        - c.loc[c["as_of"] == before, "peer_probability"].iloc[0])
+    parts = [f"{family_label(f).lower()} {v:+.1f} points" for f, v in change.head(top).items() if abs(v) >= 0.05]
+    if abs(peers) >= 0.05:
+        parts.append(f"the renewed peers' own level {peers:+.1f} points")
+    head = (f"From {before:%Y-%m-%d} to {now:%Y-%m-%d} the churn probability went from "
+            f"{prob[before]:.0%} to {prob[now]:.0%}")
+    return head + (": " + ", ".join(parts) + "." if parts else "; no family moved it by 0.1 points or more.")
 
 
 def labelled_scores(db: str, horizon_days: int, grace_days: int) -> pd.DataFrame:
@@ -275,6 +360,32 @@ def disagreements(view: pd.DataFrame) -> pd.DataFrame:
     poor_safe = view[(view["health_tier"] == "poor") & (view["risk_tier"] == "low")]
     return pd.concat([healthy_risky.assign(disagreement="Healthy score, high model risk"),
                       poor_safe.assign(disagreement="Poor score, low model risk")], ignore_index=True)
+
+
+def probability_then(scores: pd.DataFrame, then) -> float | None:
+    """An account's churn probability at the comparison snapshot, or None if it had none then."""
+    if then is None or scores.empty:
+        return None
+    hit = scores[pd.to_datetime(scores["as_of"]) == pd.Timestamp(then)]
+    return float(hit["churn_probability"].iat[0]) if len(hit) else None
+
+
+def workflow_rows(workflows: pd.DataFrame, personas: pd.DataFrame) -> pd.DataFrame:
+    """Each critical workflow against its target, in words: "2 of the 86 expected (43 managers x 2)"."""
+    if workflows.empty:
+        return workflows
+    registered = dict(zip(personas["persona"], personas["registered"])) if len(personas) else {}
+    out = workflows.copy()
+    out["registered"] = out["intended_persona"].map(registered).fillna(0).astype(int)
+    out["expected"] = out["per_user_per_30d"] * out["registered"]
+
+    def words(r) -> str:
+        if r.registered == 0:
+            return f"{int(r.by_persona):,} done; no {r.intended_persona} users are registered"
+        people = f"{r.registered:,} {r.intended_persona}" + ("" if r.registered == 1 else "s")
+        return f"{int(r.by_persona):,} of the {r.expected:,.0f} expected ({people} x {r.per_user_per_30d:g})"
+    out["done"] = [words(r) for r in out.itertuples()]
+    return out
 
 
 def user_statuses(active_within_days: int = 30) -> list[str]:

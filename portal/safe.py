@@ -17,17 +17,24 @@ _PUNCT = re.compile("([" + re.escape(string.punctuation) + "])")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # OWASP: cells a spreadsheet would evaluate
 
 
+WORD_JOINER = "\u2060"  # invisible; keeps the renderer from turning e-mails and URLs into links
+_AUTOLINK = re.compile(r"(@|://|www\.)", re.IGNORECASE)
+
+
 def md(value) -> str:
-    """`value` as literal text inside Markdown: no links, images, emphasis, HTML or directives."""
+    """`value` as literal text inside Markdown: no links (not even bare URLs or e-mails), images,
+    emphasis, HTML or directives."""
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return ""
     text = " ".join(str(value).split())  # one line: no headings, lists or tables from newlines
+    text = _AUTOLINK.sub(lambda m: m.group(0)[0] + WORD_JOINER + m.group(0)[1:], text)
     return _PUNCT.sub(r"\\\1", text)
 
 
 def account_link(account_id: str) -> str:
-    """The portal's deep link to an account, with the id URL-encoded."""
-    return "/account?account=" + quote(str(account_id), safe="")
+    """The portal's deep link to an account, with the id URL-encoded. The root path with the
+    parameter: a new session that asks for a page path directly is told "page not found" first."""
+    return "/?account=" + quote(str(account_id), safe="")
 
 
 def neutralise(cell):

@@ -10,3 +10,4 @@ SAVED_FLASH = "saved_flash"  # the confirmation shown after a save's rerun
 IDENTITY = "identity"  # the signed-in portal.access.Identity, set by app.py on every run
 DEMO_ROLE = "demo_role"
 DEMO_OWNER = "demo_owner"
+SAVE_RESULT = "save_result"  # (kind, message) left by the save callback when nothing was saved

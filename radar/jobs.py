@@ -14,21 +14,24 @@ from typing import Callable
 Say = Callable[..., None]
 
 
-def sample(out: Path, accounts: int, months: int, end: dt.date | None, seed: int, fmt: str, say: Say) -> dict:
+def sample(out: Path, accounts: int, months: int, end: dt.date | None, seed: int, fmt: str, say: Say,
+           pricing: str = "seats", churn: str = "modelled", sources: str = "all") -> dict:
     from features.sample.generate import generate
-    counts = generate(out, accounts, months, end, seed, fmt, progress=say)
+    counts = generate(out, accounts, months, end, seed, fmt, progress=say, pricing=pricing, churn=churn,
+                      sources=sources)
     secs = counts.pop("seconds")
     say(f"wrote {', '.join(f'{k} {v:,}' for k, v in counts.items())} to {out} in {secs:.1f}s "
         f"({counts['events'] / max(secs, 1e-9):,.0f} events/s)")
     return counts | {"seconds": secs}
 
 
-def ingest(source_dir: Path, db: Path, say: Say, wait: bool = True) -> dict:
+def ingest(source_dir: Path, db: Path, say: Say, wait: bool = True, data_end: dt.date | None = None,
+           accept_quarantine: bool = False) -> dict:
     from features.ingest import ingest as load
     from features.publish import job_lock
     t0 = time.perf_counter()
     with job_lock(db, "ingest", wait=wait, say=say):  # ingest builds aside and swaps by itself
-        summary = load(source_dir, db, progress=say)
+        summary = load(source_dir, db, progress=say, data_end=data_end, accept_quarantine=accept_quarantine)
     good = sum(g for g, _ in summary.values())
     bad = sum(b for _, b in summary.values())
     say(f"loaded {good:,} rows into {db} in {time.perf_counter() - t0:.1f}s; "
@@ -43,7 +46,7 @@ def features(db: Path, as_of: dt.date | None, out: Path | None, say: Say, wait: 
     from features.publish import publishing
     from features.warehouse import open_existing
     t0 = time.perf_counter()
-    open_existing(db).close()  # a missing warehouse says how to make one before any lock is taken
+    open_existing(db, read_only=True).close()  # a missing warehouse says how to make one (read-only: readers never block it)
     with publishing(db, "features", wait=wait, say=say) as work, open_existing(work) as con:
         appstore.export_edits(con, appstore.engine())
         if source is not None or engine == "spark":
@@ -62,7 +65,7 @@ def health(db: Path, as_of: dt.date | None, out: Path | None, say: Say, wait: bo
     from features import health as rules
     from features.publish import publishing
     from features.warehouse import open_existing
-    open_existing(db).close()
+    open_existing(db, read_only=True).close()
     with publishing(db, "health", wait=wait, say=say) as work, open_existing(work) as con:
         appstore.export_edits(con, appstore.engine())  # traits people set since the last run count
         h = rules.run(con, as_of, out)
@@ -74,9 +77,20 @@ def health(db: Path, as_of: dt.date | None, out: Path | None, say: Say, wait: bo
     return h
 
 
+def health_fit(db: Path, to: Path | None, accept: bool, say: Say) -> dict:
+    from model.health_fit import run
+    return run(db, to, accept, progress=say)
+
+
 def train(db: Path, as_of: dt.date | None, horizon_days: int | None, seed: int | None, say: Say) -> dict:
     from model.train import run
     return run(db, as_of, horizon_days, seed, progress=say)
+
+
+def backtest(db: Path, cutoffs: list[dt.date] | None, every: str | None, horizon_days: int | None,
+             seed: int | None, say: Say) -> dict:
+    from model.backtest_run import run
+    return run(db, cutoffs, every, horizon_days, seed, progress=say)
 
 
 def score(db: Path, as_of: dt.date | None, version: str | None, out: Path | None, all_dates: bool,
@@ -84,7 +98,7 @@ def score(db: Path, as_of: dt.date | None, version: str | None, out: Path | None
     from features.publish import publishing
     from features.warehouse import open_existing
     from model.score import run
-    open_existing(db).close()
+    open_existing(db, read_only=True).close()
     with publishing(db, "score", wait=wait, say=say) as work:
         return run(work, as_of, version, out, progress=say, all_dates=all_dates)
 
@@ -93,3 +107,153 @@ def promote(version: str, say: Say) -> None:
     from model import tracking
     tracking.promote(version)
     say(f"version {version} of the churn model is now @champion")
+
+
+def alerts(db: Path, as_of: dt.date | None, all_dates: bool, say: Say, wait: bool = True) -> dict:
+    """Alerts (and expansion signals) at the latest snapshot, or replayed over every snapshot with
+    `all_dates`; people's alert actions are read from the operational store, never written."""
+    from features import appstore
+    from features.catalog import money
+    from features.publish import publishing
+    from features.warehouse import open_existing
+    from model import alerts as rules
+    from model import expansion
+    t0 = time.perf_counter()
+    open_existing(db, read_only=True).close()
+    actions = appstore.alert_action_log(appstore.engine())
+    with publishing(db, "alerts", wait=wait, say=say) as work, open_existing(work) as con:
+        out = rules.run(con, as_of, all_dates, actions, progress=say)
+        signals = expansion.run(con, out["as_of"], progress=say)
+    n = out["by_severity"]
+    say(f"alerts at {out['as_of']}: {n['critical']} critical ({out['notified']} interrupt their owners this week, "
+        f"{out['capped']} over the weekly budget go to the digest), {n['warning']} warnings, {n['info']} for "
+        f"information, on {out['accounts']} accounts" + (f" ({out['dates']} snapshots replayed)" if all_dates else "")
+        + f"; expansion: {signals['signals']} signals on {signals['accounts']} accounts, {money(signals['amount'])} "
+        f"estimated [{time.perf_counter() - t0:.1f}s]")
+    return out | {"expansion": signals}
+
+
+def _every(con, days: int) -> list[dt.date]:
+    """Observation dates every `days` days (ending on the data end) instead of month ends."""
+    import pandas as pd
+    from features.inputs import observation_dates
+    from features.settings import load_settings
+    months = observation_dates(con, load_settings().warmup_days)
+    steps = pd.date_range(end=months[-1], start=months[0], freq=f"{days}D")
+    return sorted({d.date() for d in steps} | {months[-1]})
+
+
+def alerts_backtest(db: Path, every_days: int | None, version: str | None, say: Say) -> dict:
+    """Replay the alerts over the warehouse's history on a private copy (the warehouse is never
+    written): snapshots every `every_days` days (default: the stored ones), their health, scores by
+    `version` (default @champion), every alert run in order with nobody acting; then the figures."""
+    import shutil
+    import tempfile
+    from features import health as rules_health
+    from features import pipeline
+    from features.inputs import data_end
+    from features.publish import job_lock, wal_path
+    from features.warehouse import open_existing
+    from model import alerts as rules
+    from model import labels
+    from model.score import run as score
+    from model.settings import load_settings as model_settings
+    t0 = time.perf_counter()
+    quiet = lambda *a, **k: None  # noqa: E731
+    open_existing(db, read_only=True).close()
+    with tempfile.TemporaryDirectory(dir=Path(db).parent) as tmp:
+        copy = Path(tmp) / "backtest.duckdb"
+        with job_lock(db, "alerts backtest (copying)", say=say):
+            shutil.copy2(db, copy)
+            if wal_path(db).exists():
+                shutil.copy2(wal_path(db), wal_path(copy))
+        with open_existing(copy) as con:
+            if every_days:  # the pipeline builds month ends; the replay needs the weekly runs a team would see
+                say(f"  building snapshots every {every_days} days on a copy")
+                pipeline.run(con, progress=quiet, dates=_every(con, every_days))
+                rules_health.run(con)
+        scored = score(copy, version=version, all_dates=True, progress=quiet)
+        s = rules.load_settings()
+        with open_existing(copy) as con:
+            rules.run(con, all_dates=True, s=s, progress=quiet)
+            history = rules.history(con)
+            churns = labels.churn_events(con, data_end(con), model_settings().grace_days)
+    every = rules.backtest_figures(history, churns, s)
+    no_model = rules.backtest_figures(history, churns, s, kinds=[k for k in s.kinds if k not in rules.MODEL_KINDS])
+    lead = f"{s.lead_days}-{s.lookback_days} days"
+    say(f"alerts backtest: {every['runs']} runs {every['from']}..{every['to']} "
+        f"({'every ' + str(every_days) + ' days' if every_days else 'the stored snapshots'}), {every['owners']} owners, "
+        f"scores by model version {scored['version']}")
+    say(f"  churned accounts with a critical alert {lead} before: {every['warned']} of {every['churns']} "
+        f"({every['warned_share']:.0%}); from the kinds that do not use the model "
+        f"({', '.join(k for k in s.kinds if k not in rules.MODEL_KINDS)}): {no_model['warned']} of {no_model['churns']} "
+        f"({no_model['warned_share']:.0%})")
+    say(f"  accounts with a critical alert at some run: {every['accounts_with_critical']}, of which "
+        f"{every['critical_never_churned']} never churned")
+    for key, what in (("new_alerts_per_owner_week", "new alerts (all severities)"),
+                      ("critical_due_per_owner_week", "critical alerts due, before the cap"),
+                      ("critical_interrupting_per_owner_week", "critical alerts that interrupt, after the cap")):
+        f = every[key]
+        say(f"  {what} per owner per week: median {f['median']:g}, mean {f['mean']:.1f}, max {f['max']}")
+    say(f"  note: the model scored snapshots it was trained on, so its kinds ({', '.join(rules.MODEL_KINDS)}) look "
+        f"better here than they would ahead of time [{time.perf_counter() - t0:.0f}s]")
+    return {"all": every, "no_model": no_model, "version": scored["version"]}
+
+
+def digest(db: Path, owner: str | None, fmt: str, send: bool, to: list[str] | None, out: Path | None, say: Say) -> str:
+    """The weekly digest for one owner or the portfolio: printed, written to `out`, or mailed
+    (audited) to `to` or to the roles file's SAMs of that book (leaders for the portfolio)."""
+    import getpass
+    from features import appstore
+    from portal import access
+    from portal.reports import digest as report
+    from portal.reports import mail
+    from portal.reports import settings as config
+    from features.warehouse import open_existing
+    open_existing(db, read_only=True).close()
+    eng = appstore.engine()
+    d = report.build(str(db), eng, owner)
+    text = report.render(d, fmt)
+    if out is not None:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        Path(out).write_text(text)
+        say(f"digest for {d.scope} written to {out}")
+    elif not send:
+        say(text, end="")
+    if send:
+        smtp = config.smtp()
+        if not smtp.configured:
+            raise mail.NotConfigured("no SMTP server is configured: set [smtp] host in portal/reports/config.toml "
+                                     "or $RADAR_SMTP_HOST; nothing was sent")
+        recipients = to or mail.recipients_for(owner, access.load_roles())
+        if not recipients:
+            raise ValueError(f"nobody to send the digest for {d.scope} to: give --to, or map "
+                             f"{'a leader' if owner is None else 'a SAM with owner = ' + repr(owner)} in the roles file")
+        msg = mail.message(report.subject(d), report.markdown(d), report.html(d), recipients, smtp.sender)
+        sent = mail.send(msg, smtp)
+        appstore.log_action(eng, f"cli:{getpass.getuser()}", "operator", "send digest", owner or "portfolio",
+                            None, {"to": sent, "as_of": str(d.as_of), "accounts_to_act_on": len(d.act_on)})
+        say(f"digest for {d.scope} sent to {', '.join(sent)}")
+    return text
+
+
+def qbr(db: Path, account_id: str, fmt: str, out: Path | None, say: Say) -> Path | str:
+    """A QBR data pack for one account: a draft for its SAM to edit, never sent. Markdown and HTML
+    print unless `out` is given; a PDF needs a file (default qbr_ACCOUNT.pdf)."""
+    from features import appstore
+    from features.warehouse import open_existing
+    from portal.reports import qbr as pack
+    open_existing(db, read_only=True).close()
+    p = pack.build(str(db), appstore.engine(), account_id)
+    if fmt == "pdf":
+        target = Path(out or f"qbr_{account_id}.pdf")
+        target.write_bytes(pack.pdf(p))
+        say(f"QBR pack for {p.name} ({account_id}) written to {target}: a draft to edit, not sent")
+        return target
+    text = pack.markdown(p) if fmt == "md" else pack.html(p)
+    if out is not None:
+        Path(out).write_text(text)
+        say(f"QBR pack for {p.name} ({account_id}) written to {out}: a draft to edit, not sent")
+        return Path(out)
+    say(text, end="")
+    return text

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from features.sample import activity, people, portfolio, service, spec
+from features.sample import activity, people, plans, portfolio, service, spec
 from features.sample.writer import TableWriter, write_table
 
 EVENT_SCHEMA = pa.schema([("account_id", pa.string()), ("user_id", pa.string()),
@@ -40,9 +40,21 @@ def _ts(day0_epoch: int, secs: np.ndarray, nulls: np.ndarray | None = None) -> p
     return pa.array(arr, pa.timestamp("s"), mask=nulls)
 
 
+PRICING = ("seats", "plans")  # one plan per segment priced per seat, billed yearly | plans.py
+CHURN = ("modelled", "random")  # renewals decided by the account's state and history | by a coin
+SOURCES = ("all", "required")  # every table | accounts, contracts and events only
+OPTIONAL_TABLES = ("users", "tickets", "touchpoints", "traits")
+
+
 def generate(out: Path, accounts: int = 400, months: int = 36, end: dt.date | None = None,
-             seed: int = 7, fmt: str = "parquet", progress=print) -> dict[str, int]:
-    """Write accounts, contracts, users, events, tickets, touchpoints and traits; return row counts."""
+             seed: int = 7, fmt: str = "parquet", progress=print, pricing: str = "seats",
+             churn: str = "modelled", sources: str = "all") -> dict[str, int]:
+    """Write accounts, contracts, users, events, tickets, touchpoints and traits (only the first
+    three with `sources="required"`); return row counts. `pricing` and `churn` pick how contracts
+    are priced and renewed (PRICING, CHURN)."""
+    for name, value, allowed in (("pricing", pricing, PRICING), ("churn", churn, CHURN), ("sources", sources, SOURCES)):
+        if value not in allowed:
+            raise ValueError(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
     t0 = time.perf_counter()
     end = end or dt.date.today()
     start, days = window(end, months)
@@ -60,7 +72,7 @@ def generate(out: Path, accounts: int = 400, months: int = 36, end: dt.date | No
         "created_at": _ts(day0, (p.first_start.astype(np.int64) - spec.ACCOUNT_CREATED_DAYS_BEFORE) * 86400),
     }), fmt)
 
-    c = portfolio.contracts(rng, p, days)
+    c = plans.contracts(rng, p, days, start, churn) if pricing == "plans" else portfolio.contracts(rng, p, days, churn)
     seats = np.array([s if s is not None else -1 for s in c["seats"]])
     counts["contracts"] = write_table(out, "contracts", pa.table({
         "contract_id": [f"CTR-{i:06d}" for i in c["contract_id"]],
@@ -76,14 +88,20 @@ def generate(out: Path, accounts: int = 400, months: int = 36, end: dt.date | No
     np.maximum.at(seats_max, np.array(c["account_id"]), np.where(seats < 0, 0, seats))
     u = people.build(rng, p, days, seats_max)
     uid = _ids("U-", np.arange(len(u)), 7)
-    counts["users"] = write_table(out, "users", pa.table({
+    for name in OPTIONAL_TABLES:  # a folder written again with fewer sources keeps no stale files
+        for ext in ("csv", "parquet"):
+            (out / f"{name}.{ext}").unlink(missing_ok=True)
+    keep = sources == "all"
+    users = pa.table({
         "user_id": uid, "account_id": acc_ids[u.account],
         "email": [f"user{i + 1}@{acc_ids[a].lower()}.example.com" for i, a in enumerate(u.account)],
         "persona": np.take(spec.PERSONAS, u.persona),
         "created_at": _ts(day0, u.created.astype(np.int64) * 86400 + spec.USER_CREATED_HOUR * 3600),
         "deactivated_at": _ts(day0, np.minimum(u.deactivated, days + 10).astype(np.int64) * 86400,
                               nulls=u.deactivated >= days),
-    }), fmt)
+    })
+    if keep:
+        counts["users"] = write_table(out, "users", users, fmt)
 
     types = pa.array(activity.TYPES)
     acc_dict = pa.array(acc_ids)
@@ -105,23 +123,26 @@ def generate(out: Path, accounts: int = 400, months: int = 36, end: dt.date | No
     progress("")
 
     t = service.tickets(rng, p, days)
-    counts["tickets"] = write_table(out, "tickets", pa.table({
+    tickets = pa.table({
         "ticket_id": [f"TKT-{i + 1:07d}" for i in range(len(t["account"]))],
         "account_id": acc_ids[t["account"]], "opened_at": _ts(day0, t["opened"]),
         "closed_at": _ts(day0, np.maximum(t["closed"], 0), nulls=t["closed"] < 0),
         "kind": t["kind"], "priority": t["priority"], "status": t["status"],
-    }), fmt)
+    })
     tp = service.touchpoints(rng, p, days)
-    counts["touchpoints"] = write_table(out, "touchpoints", pa.table({
+    touchpoints = pa.table({
         "account_id": acc_ids[tp["account"]], "occurred_at": _ts(day0, tp["ts"]),
         "kind": tp["kind"], "owner": np.take(spec.OWNERS, p.owner[tp["account"]]),
         "notes": tp["notes"],
-    }), fmt)
+    })
     tr = service.traits(rng, p, tp)
-    counts["traits"] = write_table(out, "traits", pa.table({
+    traits = pa.table({
         "account_id": acc_ids[tr["account"]], "as_of": _ts(day0, tr["ts"]),
         "trait": tr["trait"], "value": tr["value"],
-    }), fmt)
+    })
+    if keep:
+        for name, table in (("tickets", tickets), ("touchpoints", touchpoints), ("traits", traits)):
+            counts[name] = write_table(out, name, table, fmt)
     counts["seconds"] = round(time.perf_counter() - t0, 2)
     return counts
 

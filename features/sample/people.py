@@ -41,10 +41,12 @@ def build(rng: np.random.Generator, p: Portfolio, days: int, seats_max: np.ndarr
     m = len(acc)
     persona = rng.choice(len(spec.PERSONAS), m, p=spec.PERSONA_SHARE)
     start = p.first_start[acc]
-    life_end = np.minimum(p.churn_day[acc], days)
     early = rng.random(m) < spec.EARLY_SIGNUP_SHARE * np.where(p.unlimited, 1.0, p.seats0 / np.maximum(seats_max, 1))[acc]
+    # later sign-ups spread over the whole window, whenever the account leaves: a user who would
+    # sign up after the churn never does (spreading them over the account's life would let the
+    # number signed up so far tell when it ends)
     created = np.where(early, start + rng.integers(0, spec.EARLY_SIGNUP_DAYS, m),
-                       start + (rng.random(m) * np.maximum(life_end - start, 1)).astype(int))
+                       start + (rng.random(m) * np.maximum(days - start, 1)).astype(int))
     deactivated = np.where(rng.random(m) < spec.DEACTIVATE_SHARE,
                            created + rng.integers(*spec.DEACTIVATE_AFTER_DAYS, m), 10**9)
     churned = p.churn_day[acc] < days
@@ -53,4 +55,5 @@ def build(rng: np.random.Generator, p: Portfolio, days: int, seats_max: np.ndarr
     propensity = rng.beta(*spec.PROPENSITY_BETA, m) * np.take(spec.PERSONA_ACTIVITY, persona)
     propensity *= np.where(p.unlimited[acc], spec.UNCAPPED_PROPENSITY, 1.0)  # most users of uncapped accounts are occasional
     propensity[rng.random(m) < spec.NEVER_LOGIN_SHARE] = 0.0
-    return Users(acc, persona, created, deactivated, propensity)
+    joined = created <= p.churn_day[acc]
+    return Users(acc[joined], persona[joined], created[joined], deactivated[joined], propensity[joined])

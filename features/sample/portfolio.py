@@ -124,10 +124,11 @@ def activity_level(state):
     return 1 / (1 + np.exp(-(slope * np.asarray(state) + offset)))
 
 
-def contracts(rng: np.random.Generator, p: Portfolio, days: int) -> dict[str, list]:
+def contracts(rng: np.random.Generator, p: Portfolio, days: int, churn: str = "modelled") -> dict[str, list]:
     """Contract rows: terms, renewals (some late, within grace), seat up/downsells, add-ons, churn.
 
-    Decisions after the window's last day are unknown, so no contract starts after it.
+    Decisions after the window's last day are unknown, so no contract starts after it. With
+    `churn="random"` every term end churns with the same odds (spec.RANDOM_ANNUAL_CHURN a year).
     """
     rows: dict[str, list] = {k: [] for k in ("contract_id", "account_id", "start_date", "end_date",
                                              "arr", "seats", "product", "plan",
@@ -157,7 +158,9 @@ def contracts(rng: np.random.Generator, p: Portfolio, days: int) -> dict[str, li
                 break
             s = min(int(slice_of(end)), p.state.shape[1] - 1)
             util = float(activity_level(p.state[a, s]))
-            if rng.random() < churn_probability(p, a, end, util):
+            odds = 1 - (1 - spec.RANDOM_ANNUAL_CHURN) ** years if churn == "random" \
+                else churn_probability(p, a, end, util)
+            if rng.random() < odds:
                 p.churn_day[a] = end
                 break
             gap = int(rng.integers(*spec.LATE_RENEWAL_DAYS)) if rng.random() < spec.LATE_RENEWAL_SHARE else 0

@@ -152,3 +152,30 @@ PULSE_POOR_BELOW = -0.4  # poor at or below; concerning between
 CHAMPION_MISREAD = 0.1  # odds the CSM records the champion wrongly
 BUYER_ACCESS_ABOVE = -0.3  # and no budget cut
 TRAIT_AFTER_TOUCH_SECONDS = 60
+
+# ---- `radar sample --pricing plans`: a plan ladder and add-ons priced differently, billed
+# monthly (one contract row per month) or yearly (one row per term, 1-3 years)
+PLANS = ("Starter", "Team", "Business", "Enterprise")
+PLAN_PRICE_PER_SEAT = (90, 180, 300, 480)  # list ARR per seat and year
+PLAN_START = ((0.7, 0.3, 0.0, 0.0), (0.2, 0.6, 0.2, 0.0), (0.0, 0.2, 0.6, 0.2), (0.0, 0.0, 0.3, 0.7))  # per segment
+MONTHLY_SHARE = (0.6, 0.3, 0.05, 0.0)  # accounts billed monthly, per segment
+MONTHLY_PREMIUM = 1.2  # a monthly plan costs this much more over a year
+ADDONS = ("Analytics+", "SSO", "Premium support", "Extra storage")
+ADDON_PRICE = ((0.20, 0), (0.0, 2_400), (0.15, 0), (0.0, 600))  # (share of the plan's ARR, flat ARR)
+ADDON_START_ODDS = (0.1, 0.25, 0.35, 0.5)  # each add-on at the first contract, per segment
+PLAN_CHANGE_ODDS = 0.5  # per annual renewal where the state calls for an upgrade or downgrade
+ADDON_ADD_STATE = 0.5  # above this state an add-on may be added (at renewal or mid-term) ...
+ADDON_ADD_ODDS = 0.25  # ... with these odds per annual renewal
+ADDON_DROP_STATE = -0.2  # below this state each add-on may be dropped at renewal ...
+ADDON_DROP_ODDS = 0.4  # ... with these odds per annual renewal
+MIDTERM_ADDON_ODDS = 0.02  # per month of an annual term, when the state is above ADDON_ADD_STATE
+SEAT_CHANGE_ODDS_MONTHLY = 0.08  # a monthly account revisits its seats this often per month
+# renewal decision under plans pricing: CHURN_LOGIT plus what a renewal desk reads in the
+# contract history (annual-equivalent logit; a monthly term renews with the monthly share of it)
+PLANS_CHURN_LOGIT = {"intercept": -2.6, "first_renewal": 0.9, "log_tenure_years": -0.5, "monthly": 0.6,
+                     "recent_downgrade": 1.0, "per_addon": -0.35}
+RECENT_DOWNGRADE_DAYS = 180  # a plan downgrade or add-on removal this recent weighs on the decision
+
+# ---- `radar sample --churn random`: the leak check. Every term end churns with the same odds,
+# whatever the account did (annual odds; a monthly term gets the monthly share of them)
+RANDOM_ANNUAL_CHURN = 0.15

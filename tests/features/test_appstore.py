@@ -69,3 +69,12 @@ def test_writers_in_four_processes_at_once_lose_nothing(tmp_path):
     eng = appstore.engine(url)
     assert len(appstore.notes(eng)) == 160
     assert (appstore.audit_log(eng, limit=10_000)["action"] == "status note").sum() == 160
+
+
+def test_nothing_deletes_or_rewrites_the_audit_log(store):
+    appstore.save_update(store, "A", "jo", "sam", {}, "a note")
+    for sql in ("delete from audit", "update audit set actor = 'someone else'"):
+        with pytest.raises(Exception, match="append-only"):
+            with store.begin() as con:
+                con.exec_driver_sql(sql)
+    assert appstore.audit_log(store)["actor"].tolist() == ["jo"]

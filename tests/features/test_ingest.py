@@ -42,7 +42,8 @@ def test_missing_required_column_exits_2_naming_file_and_column(tmp_path, capsys
     src = write_source(tmp_path / "src", tables)
     assert cli.main(["ingest", str(src), "--db", str(tmp_path / "w.duckdb")]) == 2
     err = capsys.readouterr().err.strip()
-    assert err == "error: events.csv: missing required column 'occurred_at'"
+    assert len(err.splitlines()) == 1
+    assert err.startswith("error: events.csv: missing required column 'occurred_at' (the header has 'account_id'")
 
 
 def test_contracts_need_arr_or_mrr(tmp_path):
@@ -77,10 +78,12 @@ def test_bad_rows_go_to_quarantine_with_file_row_and_reason(tmp_path, capsys):
     ]
     tables["traits"].append({"account_id": "A", "as_of": "2026-03-02", "trait": "pulse", "value": "great"})
     db = tmp_path / "w.duckdb"
-    assert cli.main(["ingest", str(write_source(tmp_path / "src", tables)), "--db", str(db)]) == 0
+    assert cli.main(["ingest", str(write_source(tmp_path / "src", tables)), "--db", str(db), "--accept-quarantine"]) == 0
     assert "7 rows quarantined" in capsys.readouterr().out
     with connect(db) as con:
         q = con.execute("select file, row_number, reason, row_json from quarantine order by file, row_number").fetchall()
+        kinds = con.execute("select table_name, reason_kind from quarantine where file = 'events.csv' "
+                            "order by row_number").fetchall()
         assert con.execute("select count(*) from events").fetchone()[0] == 5
         assert con.execute("select count(*) from contracts").fetchone()[0] == 3
     reasons = {(f, r): reason for f, r, reason, _ in q}
@@ -92,6 +95,7 @@ def test_bad_rows_go_to_quarantine_with_file_row_and_reason(tmp_path, capsys):
     assert reasons[("contracts.csv", 6)] == "negative arr: -5"
     assert reasons[("traits.csv", 3)] == "invalid pulse value: great"
     assert json.loads(q[0][3])["contract_id"] == "c9"
+    assert kinds == [("events", "unparseable occurred_at"), ("events", "unknown account"), ("events", "missing event_type")]
 
 
 def test_optional_tables_may_be_absent(tmp_path):
@@ -119,27 +123,28 @@ def test_a_failed_ingest_leaves_the_previous_warehouse_untouched(tiny_db, tmp_pa
 
 def test_an_interrupted_ingest_leaves_the_previous_warehouse_untouched(tiny_db, tiny_source, monkeypatch):
     before = digest(tiny_db)
-    import features.ingest as mod
-    real = mod._load
+    from features.ingest import stage
+    real = stage.load
 
-    def interrupt(con, src, run_id):
+    def interrupt(con, src, *args, **kwargs):
         if src.table.name == "events":
             raise KeyboardInterrupt
-        return real(con, src, run_id)
+        return real(con, src, *args, **kwargs)
 
-    monkeypatch.setattr(mod, "_load", interrupt)
+    monkeypatch.setattr(stage, "load", interrupt)
     with pytest.raises(KeyboardInterrupt):
         ingest(tiny_source, tiny_db, progress=quiet)
     assert digest(tiny_db) == before
     assert [p.name for p in tiny_db.parent.iterdir() if "building" in p.name] == []
 
 
-def test_reingest_keeps_history_tables(tiny_db, tiny_source):
+def test_reingest_carries_the_ingest_history_and_nothing_people_wrote(tiny_db, tiny_source):
+    """Trait edits and notes live in the operational store; `radar features` copies them in."""
     with connect(tiny_db) as con:
         con.execute("insert into trait_edits values ('A', 'pulse', 'poor', 'sam', now())")
     ingest(tiny_source, tiny_db, progress=quiet)
     with connect(tiny_db) as con:
-        assert con.execute("select count(*) from trait_edits").fetchone()[0] == 1
+        assert con.execute("select count(*) from trait_edits").fetchone()[0] == 0
         assert con.execute("select count(*) from ingest_runs").fetchone()[0] == 2
 
 
@@ -156,7 +161,7 @@ def test_common_export_formats_parse(tmp_path):
     tables["contracts"][1]["seats"] = "3.0"
     tables["contracts"][0]["seats"] = "2.5"
     db = tmp_path / "w.duckdb"
-    ingest(write_source(tmp_path / "src", tables), db, progress=quiet)
+    ingest(write_source(tmp_path / "src", tables), db, progress=quiet, accept_quarantine=True)
     with connect(db) as con:
         times = [r[0].isoformat() for r in con.execute("select occurred_at from events").fetchall()]
         c2 = con.execute("select arr, seats from contracts where contract_id = 'c2'").fetchall()[0]

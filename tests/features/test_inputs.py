@@ -43,14 +43,34 @@ def test_observation_dates_are_month_ends_after_the_warm_up_and_the_data_end(fir
     assert month_ends(first, end, 89) == expected
 
 
-def test_the_data_end_is_what_the_ingest_recorded_when_it_records_one(tiny_db, monkeypatch):
-    from features import ingest
+def test_the_data_end_is_what_the_ingest_recorded_and_its_data_end_option_overrides_it(tiny_source, tmp_path):
+    """The tiny fixture's latest stamp is 2026-03-31; the dates built end on the recorded data end."""
+    from features import pipeline
+    from features.ingest import ingest
+    from features.inputs import data_end
+    from features.warehouse import connect
+    from tests.conftest import quiet
+    db = tmp_path / "w.duckdb"
+    ingest(tiny_source, db, progress=quiet)
+    with connect(db) as con:
+        assert data_end(con) == D(2026, 3, 31)
+    ingest(tiny_source, db, progress=quiet, data_end=D(2026, 4, 2))  # `radar ingest --data-end 2026-04-02`
+    with connect(db) as con:
+        assert data_end(con) == D(2026, 4, 2)  # two days without data are still data
+        pipeline.run(con, progress=quiet)
+        assert con.execute("select max(as_of) from features").fetchall()[0][0] == D(2026, 4, 2)
+    ingest(tiny_source, db, progress=quiet, data_end=D(2026, 3, 20), accept_quarantine=True)
+    with connect(db) as con:
+        assert data_end(con) == D(2026, 3, 20)
+        pipeline.run(con, progress=quiet)
+        assert con.execute("select max(as_of) from features").fetchall()[0][0] == D(2026, 3, 20)
+
+
+def test_a_warehouse_ingested_before_the_data_end_was_recorded_ends_on_its_latest_stamp(tiny_db):
     from features.inputs import data_end
     from features.warehouse import connect
     with connect(tiny_db) as con:
-        monkeypatch.delattr(ingest, "recorded_data_end", raising=False)
-        assert data_end(con) == D(2026, 3, 31)  # a warehouse from before: the latest stamp
-        monkeypatch.setattr(ingest, "recorded_data_end", lambda c: D(2026, 4, 2), raising=False)
-        assert data_end(con) == D(2026, 4, 2)
-        monkeypatch.setattr(ingest, "recorded_data_end", lambda c: None, raising=False)
+        con.execute("update ingest_runs set data_end = null")
+        assert data_end(con) == D(2026, 3, 31)
+        con.execute("alter table ingest_runs drop column data_end")
         assert data_end(con) == D(2026, 3, 31)

@@ -56,6 +56,7 @@ def test_no_feature_sql_file_divides_by_a_decimal_literal():
     """`x * 1.0 / y` is DOUBLE in DuckDB and DECIMAL in Spark; the files cast instead."""
     assert {n: decimal_literals(m.sql) for n, m in load_models().items() if decimal_literals(m.sql)} == {}
     assert decimal_literals("select a * 1.0 / b from t") == ["1.0"]  # the check itself finds one
+    assert decimal_literals("select a / cast(30.4375 as double) from t") == []  # and lets a cast one be
 
 
 def test_only_the_spark_engine_imports_pyspark_and_only_when_it_runs():

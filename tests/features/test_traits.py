@@ -77,7 +77,7 @@ def test_a_trait_added_to_traits_toml_is_validated_featured_catalogued_and_score
         {"account_id": "A", "as_of": "2026-03-11 00:00:00", "trait": "exec_sponsor", "value": "gone"},
     ]
     db = tmp_path / "w.duckdb"
-    ingest(write_source(tmp_path / "src", tables), db, progress=quiet, traits=specs)
+    ingest(write_source(tmp_path / "src", tables), db, progress=quiet, traits=specs, accept_quarantine=True)
     with connect(db) as con:
         reasons = [r[0] for r in con.execute("select reason from quarantine").fetchall()]
         frame, features = pipeline.build(con, dt.date.fromisoformat(AS_OF),

@@ -24,4 +24,5 @@ def fast_model(**changes) -> ChurnModel:
     s = load_settings()
     lgb = replace(s.lightgbm, **{"num_boost_round": 60, "early_stopping_rounds": 10, "min_data_in_leaf": 10,
                                  "num_threads": 1, **changes})
-    return ChurnModel(lightgbm=lgb, seed=s.seed, min_positives_isotonic=s.min_positives_isotonic)
+    return ChurnModel(lightgbm=lgb, seed=s.seed, min_positives_isotonic=s.min_positives_isotonic,
+                      linear=s.linear)

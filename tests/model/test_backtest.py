@@ -126,3 +126,121 @@ def test_the_sample_backtest_runs_end_to_end(scored_db):
     first = backtest.first_warnings(frame)
     assert len(first) == frame.loc[frame.churned == 1, ["account_id", "churn_date"]].drop_duplicates().shape[0]
     assert (first["lead_days"].between(0, s.horizon_days)).all()
+
+
+# ---- the rolling-origin backtest ------------------------------------------------------------------
+
+def test_quarter_cutoffs_count_back_from_the_latest_whose_outcome_is_known():
+    from model.settings import load_settings
+    s = load_settings()
+    dates = [d.date() for d in pd.date_range("2024-01-31", "2026-06-30", freq="ME")]
+    got = backtest.candidate_cutoffs(dates, D("2026-06-30"), s, "quarter")
+    assert got[-1] == D("2026-02-28")  # + 90 + 30 days is 2026-06-28, the last month end known by then
+    assert all((b.year * 12 + b.month) - (a.year * 12 + a.month) == 3 for a, b in zip(got, got[1:]))
+    assert len(backtest.candidate_cutoffs(dates, D("2026-06-30"), s, "month")) == 26
+    assert backtest.resolve_cutoffs(dates, [D("2025-06-15"), D("2025-06-30")]) == [D("2025-05-31"), D("2025-06-30")]
+
+
+@pytest.fixture(scope="module")
+def sample_backtest(plans_db):
+    """The plans portfolio backtested at three cutoffs, with what each cutoff trained on recorded."""
+    from features.warehouse import connect
+    from model import protocol
+    from model.settings import load_settings
+    from model import dataset
+    seen, real, reads, read = {}, protocol.fit_final, [], dataset.snapshots
+
+    def spy(X, y, data, plan, s):
+        seen[pd.Timestamp(data["as_of"].max()).date()] = data
+        return real(X, y, data, plan, s)
+
+    def counted(*args, **kwargs):
+        reads.append(kwargs)
+        return read(*args, **kwargs)
+    protocol.fit_final, dataset.snapshots = spy, counted
+    try:
+        with connect(plans_db, read_only=True) as con:
+            b = backtest.run(con, load_settings(), [D("2025-06-30"), D("2025-09-30"), D("2026-01-31")],
+                             progress=lambda *a, **k: None)
+    finally:
+        protocol.fit_final, dataset.snapshots = real, read
+    b.feature_reads = reads
+    return b, seen
+
+
+def test_features_are_read_once_for_every_cutoff(sample_backtest):
+    b, _ = sample_backtest
+    assert len(b.settings["cutoffs"]) + len(b.skipped) == 3 and len(b.settings["cutoffs"]) >= 2
+    assert b.feature_reads == [{}]  # one read of every date, whatever the number of cutoffs
+
+
+def test_each_cutoff_trains_only_on_outcomes_known_that_day(sample_backtest):
+    from model.settings import load_settings
+    s = load_settings()
+    b, seen = sample_backtest
+    assert [t["cutoff"] for t in b.training] == b.settings["cutoffs"]
+    for t, data in zip(b.training, seen.values()):
+        cutoff = pd.Timestamp(t["cutoff"])
+        closed = cutoff - pd.Timedelta(days=s.horizon_days + s.grace_days)
+        assert pd.to_datetime(data["as_of"]).max() <= closed  # every training label's window closed by then
+        churned = data[data["churned"] == 1]
+        assert (pd.to_datetime(churned["churn_date"]) + pd.Timedelta(days=s.grace_days) <= cutoff).all()
+
+
+def test_each_cutoff_scores_the_accounts_active_that_day_against_the_next_horizon(sample_backtest, plans_db):
+    from features.warehouse import connect
+    b, _ = sample_backtest
+    with connect(plans_db, read_only=True) as con:
+        active = dict(con.execute("select cast(as_of as varchar), count(*) from features group by 1").fetchall())
+    counts = b.rows.groupby("cutoff").size()
+    assert all(counts[c] == active[c] for c in b.settings["cutoffs"])
+    assert set(b.rows.columns) >= {"model", "health", "logreg", "timing", "churned", "arr"}
+    pooled = b.pooled.set_index("method")
+    assert pooled.loc["model", "accounts"] == len(b.rows) and pooled.loc["model", "churned"] == b.rows["churned"].sum()
+    assert (pooled["roc_auc_lo"] <= pooled["roc_auc"]).all() and (pooled["roc_auc"] <= pooled["roc_auc_hi"]).all()
+    assert b.metric("model", "roc_auc") > b.metric("health", "roc_auc")
+    assert np.isnan(pooled.loc["health", "ece"]) and np.isfinite(pooled.loc["model", "ece"])
+
+
+def test_a_cutoff_too_early_or_too_recent_is_skipped_with_its_reason(plans_db):
+    from features.warehouse import connect
+    from model.settings import load_settings
+    with connect(plans_db, read_only=True) as con:
+        b = backtest.run(con, load_settings(), [D("2024-10-31"), D("2026-01-31"), D("2026-05-31")],
+                         progress=lambda *a, **k: None)
+    reasons = {x["cutoff"]: x["reason"] for x in b.skipped}
+    assert reasons["2024-10-31"].startswith("not enough history to train: 0 labelled months")
+    assert "is not over by the data end 2026-06-30" in reasons["2026-05-31"]
+    assert b.settings["cutoffs"] == ["2026-01-31"]
+
+
+def test_the_pooled_top_decile_is_taken_within_each_cutoff():
+    from model.settings import load_settings
+    frame = pd.DataFrame({"cutoff": ["a"] * 10 + ["b"] * 10, "account_id": [f"x{i}" for i in range(20)],
+                          "arr": 1.0, "churned": [1] + [0] * 9 + [1] + [0] * 9,
+                          "model": [0.9] + [0.1] * 9 + [0.5] + [0.01] * 9})
+    t = backtest.scorecard(frame, load_settings()).set_index("method")
+    # within each cutoff the churner ranks first: both are caught though b's 0.5 is below a's 0.1s... pooled
+    assert t.loc["model", "recall_at_10pct"] == 1.0 and t.loc["model", "lift_at_10pct"] == pytest.approx(10.0)
+
+
+def test_the_health_verdict_speaks_only_when_the_score_ranks_below_chance():
+    def table(auc, lo, hi):
+        return pd.DataFrame([{"method": "health", "roc_auc": auc, "roc_auc_lo": lo, "roc_auc_hi": hi}])
+    assert "worse than chance" in backtest.health_verdict(table(0.39, 0.33, 0.45))
+    assert "no better than chance" in backtest.health_verdict(table(0.47, 0.40, 0.55))
+    assert backtest.health_verdict(table(0.61, 0.55, 0.66)) is None
+
+
+def test_one_backtest_is_one_mlflow_run_with_its_tables_and_plots(plans_db, own_store):
+    from model import tracking
+    from model.backtest_run import run
+    out = run(plans_db, [D("2025-09-30"), D("2026-01-31")], progress=lambda *a, **k: None)
+    latest = tracking.latest_backtest()
+    assert latest["run_id"] == out["run_id"] and tracking.runs().empty  # apart from training runs
+    assert latest["per_cutoff"]["cutoff"].unique().tolist() == ["2025-09-30", "2026-01-31"]
+    assert set(latest["pooled"]["method"]) == {"model", "health", "logreg", "timing"}
+    assert latest["metrics"]["roc_auc"] == pytest.approx(out["backtest"].metric("model", "roc_auc"))
+    assert {"health_roc_auc", "logreg_roc_auc", "roc_auc_lo", "ece", "lift_at_10pct"} <= set(latest["metrics"])
+    for plot in ("auc_by_cutoff", "roc", "pr", "lift", "calibration"):
+        assert tracking.artifact(out["run_id"], f"plots/{plot}.png").stat().st_size > 0

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 
-from model.estimator import Calibration, ChurnModel
+from model.baselines import logistic_regression
+from model.estimator import Calibration, ChurnModel, LinearPart
 from model.settings import load_settings
 from tests.model.helpers import churn_data, fast_model
 
@@ -51,10 +52,11 @@ def test_clone_gives_an_unfitted_copy_with_the_same_hyperparameters():
 def test_unset_hyperparameters_are_read_from_the_config_when_fitting():
     X, y = churn_data()
     m = ChurnModel()
-    assert m.get_params() == {"lightgbm": None, "seed": None, "min_positives_isotonic": None}
+    assert m.get_params() == {"lightgbm": None, "seed": None, "min_positives_isotonic": None, "linear": None}
     s = load_settings()
     m.set_params(lightgbm=fast_model().lightgbm).fit(X, y)
     assert m.hyperparameters_["seed"] == s.seed and m.hyperparameters_["min_positives_isotonic"] == s.min_positives_isotonic
+    assert m.hyperparameters_["linear"] == s.linear
 
 
 def test_the_configured_thread_count_reaches_lightgbm():
@@ -66,17 +68,43 @@ def test_a_model_rebuilt_from_its_parts_reports_its_hyperparameters():
     X, y = churn_data()
     fitted = fast_model(learning_rate=0.1, num_leaves=7).set_params(seed=3).fit(X, y)
     booster = lightgbm.Booster(model_str=fitted.booster_.model_to_string())  # as a saved file reads back
-    rebuilt = ChurnModel.from_parts(booster, fitted.calibration_, json.loads(json.dumps(fitted.hyperparameters_)))
+    linear = LinearPart.from_dict(json.loads(json.dumps(fitted.linear_.to_dict())))
+    rebuilt = ChurnModel.from_parts(booster, fitted.calibration_, json.loads(json.dumps(fitted.hyperparameters_)),
+                                    linear, fitted.mix_)
     assert rebuilt.get_params() == fitted.get_params()
     assert np.allclose(rebuilt.predict_proba(X), fitted.predict_proba(X))
 
 
-def test_without_recorded_hyperparameters_the_booster_file_says_what_it_can():
+def test_the_raw_score_mixes_lightgbm_and_the_linear_part_and_the_contributions_add_up_to_it():
     X, y = churn_data()
-    fitted = fast_model(learning_rate=0.1, num_leaves=7).set_params(seed=3).fit(X, y)
-    booster = lightgbm.Booster(model_str=fitted.booster_.model_to_string())
-    got = ChurnModel.from_parts(booster, fitted.calibration_).get_params()
-    assert (got["lightgbm"].learning_rate, got["lightgbm"].num_leaves, got["seed"]) == (0.1, 7, 3)
+    X = X.assign(tickets=X["tickets"].where(np.arange(len(X)) % 5 > 0))  # some values missing
+    m = fast_model().fit(X, y)
+    a, b = m.mix_
+    assert a >= 0 and b > 0  # churn here is logistic in `usage`: the linear part earns its weight
+    trees = m.booster_.predict(X, raw_score=True, num_iteration=m.best_iteration_)
+    linear = logistic_regression(m.seed).fit(X.iloc[:480], y[:480]).decision_function(X)  # fit(X, y) holds out 20%
+    assert np.allclose(m.raw_score(X), a * trees + b * linear)
+    phi, base = m.contributions(X)
+    assert np.allclose(base + phi.sum(axis=1), m.raw_score(X))
+    alone = fast_model().set_params(linear=False).fit(X, y)
+    assert alone.linear_ is None and alone.mix_ == (1.0, 0.0) and np.allclose(alone.raw_score(X), trees)
+
+
+def test_the_mix_leaves_out_a_part_that_would_weigh_against_the_outcome():
+    from model.estimator import mix
+    rng = np.random.default_rng(0)
+    signal = rng.normal(size=2000)
+    y = (rng.random(2000) < 1 / (1 + np.exp(3 - signal))).astype(int)
+    a, b = mix(signal, -signal + rng.normal(scale=0.1, size=2000), y)
+    assert a > 0 and b == 0.0
+
+
+def test_a_version_saved_before_the_blend_scores_with_lightgbm_alone():
+    X, y = churn_data()
+    fitted = fast_model().fit(X, y)
+    old = ChurnModel.from_parts(fitted.booster_, fitted.calibration_, fitted.hyperparameters_)
+    assert old.get_params()["linear"] is False
+    assert np.allclose(old.raw_score(X), fitted.booster_.predict(X, raw_score=True, num_iteration=fitted.best_iteration_))
 
 
 # calibration
@@ -120,3 +148,20 @@ def test_calibration_survives_a_round_trip_through_json(positives):
 def test_calibration_needs_both_outcomes():
     with pytest.raises(ValueError, match="churned and retained"):
         Calibration.fit(np.arange(5.0), np.zeros(5, int), 40)
+
+
+def test_isotonic_calibration_keeps_apart_the_accounts_the_raw_score_tells_apart():
+    """Plain isotonic steps would give whole blocks one probability and cost the ranking its AUC."""
+    from sklearn.metrics import roc_auc_score
+    rng = np.random.default_rng(3)
+    raw = rng.normal(size=3000)
+    y = (rng.random(3000) < 1 / (1 + np.exp(3 - 1.5 * raw))).astype(int)
+    cal = Calibration.fit(raw, y, 40)
+    assert cal.kind == "isotonic"
+    grid = np.linspace(-6, 6, 601)
+    assert (np.diff(cal(grid)) > 0).all()  # strictly, tails included
+    assert roc_auc_score(y, cal(raw)) == pytest.approx(roc_auc_score(y, raw))
+    # and it still says how often churn happens: mean probability against the churn rate, by decile
+    order = np.argsort(raw)
+    for part in np.array_split(order, 10):
+        assert abs(cal(raw[part]).mean() - y[part].mean()) < 0.05

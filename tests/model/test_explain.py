@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from features.catalog import event_type_features, load_catalog, persona_feature, workflow_feature
@@ -92,3 +93,94 @@ def test_no_sentence_contains_a_column_name(value, previous):
     for name, f in every_feature().items():
         text = explain.sentence(f.to_row(), value, previous, {"context": "Report run", "gap": 7.0})
         assert "_" not in text, (name, text)  # no snake_case name leaks (one-word names are plain words)
+
+
+# ---- reasons against peers: the wording rules, on hand-made SHAP values ------------------------------
+
+CAT = {
+    "usage": {"description": "Active users in the last 30 days", "unit": "users", "direction": "higher_better",
+              "reason": "active_users"},
+    "usage_7d": {"description": "Active users in the last 7 days", "unit": "users", "direction": "higher_better",
+                 "reason": "active_users"},
+    "tickets": {"description": "Support tickets in the last 90 days", "unit": "count", "direction": "lower_better",
+                "sentence": "Support tickets in the last 90 days: {value}"},
+    "touch_days": {"description": "Days since the last CSM touchpoint", "unit": "days", "direction": "lower_better",
+                   "sentence": "No CSM touchpoint for {value}", "missing": "No CSM touchpoint recorded"},
+    "trend": {"description": "Change in product events", "unit": "change", "direction": "higher_better"},
+    "days_to_renewal": {"description": "Days until the current contract term ends", "unit": "days",
+                        "direction": "neutral", "timing": True},
+    **{f.name: f.to_row() for f in event_type_features("report_created")},
+}
+NAMES = ["usage", "usage_7d", "tickets", "touch_days", "trend", "days_to_renewal", "evt_report_created_30d"]
+PEERS = {"features": NAMES, "population": "accounts that renewed", "groups": {
+    explain.ALL_RETAINED: {"rows": 500, "raw": -3.0, "phi": [0.0] * len(NAMES),
+                           "median": [10, 4, 2, 10, 0.0, 200, 20], "mean": [12, 5, 2.5, 12, 0.0, 190, 22]}}}
+
+
+def reasons_for(values, phi, previous=None, n=5):
+    X = pd.DataFrame([values], columns=NAMES, dtype=float)
+    keys = pd.DataFrame({"account_id": ["A"], "as_of": [pd.Timestamp("2026-03-31")]})
+    phi = np.array([phi], float)
+    raw = -3.0 + phi.sum(axis=1)
+    prev = pd.DataFrame([previous], columns=NAMES, index=["A"], dtype=float) if previous else None
+    groups = np.array(["with renewal within 90 days"], dtype=object)  # too few peers: all who renewed
+    return explain.drivers(X, keys, phi, raw, LOGISTIC(raw), LOGISTIC, CAT, PEERS, groups, prev, n=n)
+
+
+def test_timing_is_never_a_reason_however_much_it_moves_the_risk():
+    d = reasons_for([2, 1, 2, 10, 0.0, 20, 20], [0.5, 0.3, 0, 0, 0, 2.5, 0])
+    assert "days_to_renewal" not in set(d["feature"]) and len(d) == 1
+
+
+def test_a_count_and_its_siblings_are_one_reason_with_their_points_summed():
+    d = reasons_for([2, 1, 2, 10, 0.0, 200, 20], [0.5, 0.3, 0, 0, 0, 0, 0])
+    (row,) = d.itertuples()
+    pts = explain.to_points(np.array([[0.5, 0.3, 0, 0, 0, 0, 0]]), np.array([-3.0]), LOGISTIC(np.array([-2.2])),
+                            LOGISTIC)[0]
+    assert row.contribution == pytest.approx(pts[0] + pts[1]) and row.features == "usage, usage_7d"
+    assert row.feature == "usage"  # the member that moves the most leads
+
+
+def test_a_value_better_than_the_peers_never_raises_the_risk():
+    # tickets below the peers' 2, yet pushing the risk up: no sentence can say that, so none is listed
+    d = reasons_for([12, 5, 1, 10, 0.0, 200, 20], [0, 0, 0.6, 0, 0, 0, 0])
+    assert d.empty
+    d = reasons_for([12, 5, 5, 10, 0.0, 200, 20], [0, 0, 0.6, 0, 0, 0, 0])
+    assert d["direction"].tolist() == ["raises"] and d["value"].iloc[0] > d["reference"].iloc[0]
+
+
+def test_every_sentence_names_the_peers_it_compares_with():
+    d = reasons_for([2, 1, 5, 3, 0.0, 200, 5], [0.4, 0, 0.3, -0.4, 0, 0, 0.2])
+    assert set(d["direction"]) == {"raises", "lowers"}
+    for text in d["sentence"]:
+        assert "typically" in text and "accounts that renewed" in text and "pts of churn risk" in text, text
+        assert "_" not in text, text
+
+
+def test_an_absent_value_is_a_reason_only_where_absence_is_the_information_and_only_as_a_warning():
+    d = reasons_for([12, 5, 2, np.nan, np.nan, 200, 20], [0, 0, 0, 0.5, 0.4, 0, 0])
+    # the missing trend says nothing (absence is no information there): only the touchpoint is a reason
+    assert d["feature"].tolist() == ["touch_days"]
+    assert d["sentence"].iloc[0].startswith("No CSM touchpoint recorded (+")
+    assert reasons_for([12, 5, 2, np.nan, 0.0, 200, 20], [0, 0, 0, -0.5, 0, 0, 0]).empty
+
+
+def test_the_accounts_own_trend_is_added_only_when_it_moved_the_way_the_risk_did():
+    fell = reasons_for([2, 1, 2, 10, 0.0, 200, 20], [0.5, 0, 0, 0, 0, 0, 0], previous=[6, 3, 2, 10, 0, 200, 20])
+    rose = reasons_for([2, 1, 2, 10, 0.0, 200, 20], [0.5, 0, 0, 0, 0, 0, 0], previous=[1, 0, 2, 10, 0, 200, 20])
+    assert "down from 6" in fell["sentence"].iloc[0]
+    assert "from" not in rose["sentence"].iloc[0]
+
+
+def test_event_types_read_by_their_display_names():
+    d = reasons_for([12, 5, 2, 10, 0.0, 200, 5], [0, 0, 0, 0, 0, 0, 0.5])
+    assert d["sentence"].iloc[0].startswith("Reports created: 5 in the last 30 days (typically 20")
+
+
+@pytest.mark.parametrize("name, shown", [("report_created", "reports created"), ("PageView", "page views"),
+                                         ("login", "logins"), ("Action 3", "Action 3 events"),
+                                         ("message_sent", "messages sent by the platform"),
+                                         ("search_query", "search queries"), ("export_run", "exports run")])
+def test_display_names_humanise_event_types_or_take_the_configured_name(name, shown):
+    from features.catalog import display_name
+    assert display_name(name) == shown

@@ -16,7 +16,7 @@ NAME = "account-radar-churn"
 METRICS = ["eval_roc_auc", "eval_pr_auc", "eval_brier", "eval_log_loss", "eval_lift_at_10pct",
            "eval_recall_at_10pct", "eval_arr_recall_at_10pct", "eval_ece", "eval_health_roc_auc",
            "eval_health_lift_at_10pct", "eval_health_arr_recall_at_10pct", "eval_logreg_roc_auc",
-           "eval_valid_roc_auc", "eval_test_base_rate"]
+           "eval_test_base_rate"]
 
 
 def store() -> MlflowClient:
@@ -61,7 +61,8 @@ def test_every_metric_says_it_describes_the_evaluated_model(trained):
     assert p["registered_model"] == "refit"
     assert p["evaluated_model_trained_to"] == p["train_to"] < p["refit_train_to"]
     note = run.data.tags["mlflow.note.content"]
-    assert f"tested on {p['test_from']}..{p['test_to']}" in note and p["refit_train_to"] in note
+    assert f"{p['test_from']}..{p['test_to']}" in note and p["refit_train_to"] in note
+    assert note.startswith(f"Protocol: {p['protocol'].replace('_', ' ')}")
 
 
 def test_defaults_of_none_train_with_the_configured_horizon_and_seed(trained):
@@ -136,3 +137,71 @@ def test_drivers_that_round_to_zero_points_are_not_listed(scored_db):
     with connect(scored_db, read_only=True) as con:
         smallest = con.execute("select min(abs(contribution)) from drivers").fetchall()[0][0]
     assert smallest > 0.05
+
+
+# ---- reasons a SAM can repeat, on the scored sample ----------------------------------------------------
+
+@pytest.fixture(scope="module")
+def reasons(scored_db):
+    with connect(scored_db, read_only=True) as con:
+        latest = con.execute("select max(as_of) from drivers").fetchone()[0]
+        d = con.execute("select * from drivers where as_of = ?", [latest]).df()
+        s = con.execute("select * from scores where as_of = ?", [latest]).df()
+        cat = dataset.catalog(con)
+    return d, s, cat
+
+
+def test_no_account_is_given_renewal_timing_as_a_reason(reasons):
+    d, s, cat = reasons
+    timing = {n for n, f in cat.items() if f.get("timing")}
+    assert {"days_to_renewal", "term_months"} <= timing
+    listed = {n for names in d["features"] for n in names.split(", ")}
+    assert not listed & timing
+    # ... and every account the model flags high or medium has a reason that is not timing
+    flagged = set(s.loc[s["risk_tier"].isin(["high", "medium"]), "account_id"])
+    assert flagged and flagged <= set(d.loc[d["direction"] == "raises", "account_id"])
+
+
+def test_every_reason_reads_the_way_it_pushes_the_risk(reasons):
+    d, _, cat = reasons
+    direction = d["feature"].map(lambda n: cat[n]["direction"])
+    unit = d["feature"].map(lambda n: cat[n]["unit"])
+    present = d["value"].notna() & (unit != "flag")
+    worse = ((direction == "higher_better") & (d["value"] < d["reference"])) | \
+            ((direction == "lower_better") & (d["value"] > d["reference"]))
+    directional = present & direction.isin(["higher_better", "lower_better"])
+    assert directional.any()
+    assert (worse[directional] == (d.loc[directional, "direction"] == "raises")).all()
+    # an absent value is only ever a warning, in the catalog's words for its absence
+    absent = d[d["value"].isna()]
+    assert (absent["direction"] == "raises").all()
+    assert all(t.startswith(cat[f]["missing"]) for f, t in zip(absent["feature"], absent["sentence"]))
+
+
+def test_each_listed_reason_is_a_different_reason_with_its_peers_named(reasons):
+    d, _, _ = reasons
+    for _, rows in d.groupby("account_id"):
+        merged = [n for names in rows["features"] for n in names.split(", ")]
+        assert len(merged) == len(set(merged))  # no feature behind two listed reasons
+    named = d["value"].notna()
+    assert d.loc[named, "sentence"].str.contains(r"\((?:typically|true of)", regex=True).all()
+    assert d["sentence"].str.contains("accounts that renewed").sum() == named.sum()
+    assert (d["peer_probability"].between(0, 1)).all()
+
+
+def test_what_moved_the_risk_is_kept_for_every_scored_snapshot(scored_db):
+    """Per account and date, the feature families' points add up to the probability's distance
+    from its renewed peers, and every scored snapshot has them (the account page's chart)."""
+    with connect(scored_db, read_only=True) as con:
+        keys = con.execute("select count(*) from (select distinct account_id, as_of from risk_contributions)").fetchone()[0]
+        scored = con.execute("select count(*) from scores").fetchone()[0]
+        check = con.execute("""
+            select s.churn_probability, c.peer_probability, c.points
+            from scores s join (select account_id, as_of, sum(points) as points, any_value(peer_probability)
+                                       as peer_probability
+                                from risk_contributions group by 1, 2) c using (account_id, as_of)""").df()
+        families = {r[0] for r in con.execute("select distinct family from risk_contributions").fetchall()}
+    assert keys == scored and scored > 0
+    assert np.allclose(check["points"] / 100, check["churn_probability"] - check["peer_probability"], atol=1e-6)
+    assert {"usage", "renewal timing"} <= families
+    assert check["peer_probability"].between(0, 1).all()

@@ -31,8 +31,8 @@ def test_a_saved_trait_is_stored_audited_and_shown_at_once(portal_db):
     account_id, _, owner = riskiest(portal_db)
     at = open_page(role="sam", owner=owner, account=account_id)
     before = health_metric(at)
-    at.selectbox(key="edit_pulse").set_value("poor")
-    at.text_input(key="edit_note").input("Sponsor left; renewal call booked for Friday")
+    at.selectbox(key=f"edit_pulse_{account_id}").set_value("poor")
+    at.text_input(key=f"edit_note_{account_id}").input("Sponsor left; renewal call booked for Friday")
     at.get("form_submit_button")[0].click().run()
     assert not at.exception and not at.error
     assert "Saved at" in texts(at, "success")
@@ -53,22 +53,18 @@ def test_a_saved_trait_is_stored_audited_and_shown_at_once(portal_db):
     assert health_metric(at) != before or expected["health_score"].iat[0] == float(before.split(" ")[0])
 
 
-def test_saving_the_current_values_again_records_nothing(portal_db):
+def test_after_a_save_the_form_shows_the_current_values_and_saving_them_again_records_nothing(portal_db):
     account_id, _, owner = riskiest(portal_db)
     at = open_page(role="sam", owner=owner, account=account_id)
-    for _ in range(2):
-        at.selectbox(key="edit_pulse").set_value("poor")
-        at.get("form_submit_button")[0].click().run()
-    assert "Nothing changed" in texts(at, "success")
-    assert len(appstore.edits(appstore.engine(), [account_id])) == 1
-
-
-def test_an_empty_save_is_refused_and_nothing_is_stored(portal_db):
-    account_id, _, owner = riskiest(portal_db)
-    at = open_page(role="sam", owner=owner, account=account_id)
+    at.selectbox(key=f"edit_pulse_{account_id}").set_value("poor")
     at.get("form_submit_button")[0].click().run()
-    assert "Not saved: nothing to save" in texts(at, "error")
-    assert appstore.edits(appstore.engine()).empty
+    fresh = open_page(role="sam", owner=owner, account=account_id)  # a reload
+    assert fresh.selectbox(key=f"edit_pulse_{account_id}").value == "poor"
+    fresh.get("form_submit_button")[0].click().run()
+    assert "Nothing changed" in texts(fresh, "info")
+    assert len(appstore.edits(appstore.engine(), [account_id])) == 1
+    history = next(d.value for d in fresh.dataframe if "What" in d.value.columns)
+    assert history["What"].tolist() == ["CSM pulse"] and history["Value"].tolist() == ["poor"]
 
 
 def test_an_unknown_account_in_the_link_shows_no_account(portal_db):
@@ -83,3 +79,23 @@ def test_a_hostile_account_parameter_is_shown_as_text(portal_db):
     assert not at.exception
     shown = texts(at, "warning")
     assert "\\[Click here to re\\-login\\]\\(https\\:" in shown
+
+
+def former_customer(db):
+    with connect(db, read_only=True) as con:
+        return con.execute("""select a.account_id, a.name, a.owner from accounts a
+                              where a.account_id not in (select account_id from scores
+                                                         where as_of = (select max(as_of) from scores))
+                                and a.account_id in (select account_id from scores)
+                              order by a.account_id limit 1""").fetchall()[0]
+
+
+def test_a_former_customer_opens_as_itself_read_only(portal_db):
+    account_id, name, _ = former_customer(portal_db)
+    at = open_page(account=account_id)
+    assert not at.exception
+    assert at.title[0].value == name
+    assert "Former customer: the last day a contract covered it was" in texts(at, "warning")
+    assert not at.get("form_submit_button")  # nothing can be written to it
+    said = next(d.value for d in at.dataframe if "Days before" in d.value.columns)
+    assert set(said["Days before"]) <= {90, 30} and len(said) >= 1

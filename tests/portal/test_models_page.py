@@ -79,3 +79,11 @@ def test_an_analyst_trains_the_first_model_from_an_empty_registry(portal_db, tmp
     wait_for_job(at, "train", timeout_s=300)
     assert not at.exception
     assert tracking.champion_version() == "1"
+
+
+def test_figures_read_as_people_read_them():
+    from portal.model_views import measure_text
+    assert measure_text("ROC AUC", 0.9612) == "0.96"
+    assert measure_text("Lift in the top 10%", 9.31) == "9.3x"
+    assert measure_text("Churned ARR caught in the top 10%", 0.96) == "96%"
+    assert measure_text("ROC AUC", float("nan")) == "—"

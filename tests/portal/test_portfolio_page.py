@@ -11,7 +11,7 @@ def metric(at, label):
 
 
 def risk_table(at):
-    return next(d.value for d in at.dataframe if "top_driver" in d.value.columns and "segment" in d.value.columns)
+    return next(d.value for d in at.dataframe if "Top reason" in d.value.columns and "Segment" in d.value.columns)
 
 
 def latest_scores(db):
@@ -38,14 +38,14 @@ def test_owner_filter_changes_the_figures_and_the_table(portal_db):
     assert not at.exception
     assert metric(at, "Accounts") == f"{(s['owner'] == owner).sum():,}"
     table = risk_table(at)
-    assert len(table) == (s["owner"] == owner).sum() and set(table["owner"]) == {owner}
+    assert len(table) == (s["owner"] == owner).sum() and set(table["Owner"]) == {owner}
 
 
 def test_tier_filter_keeps_only_that_tier(portal_db):
     at = open_page()
     at.multiselect(key="filter_tier").set_value(["high"]).run()
     table = risk_table(at)
-    assert len(table) and set(table["risk_tier"]) == {"high"}
+    assert len(table) and set(table["Risk"]) == {"high"}
 
 
 def test_freshness_and_coverage_are_visible(portal_db):

@@ -118,9 +118,27 @@ def test_days_ago_counts_calendar_days():
     assert queries.days_ago(None) is None
 
 
-def test_only_traits_a_person_set_are_saved():
-    assert actions.changed_traits({"pulse": "poor", "champion": actions.UNCHANGED, "buyer_access": ""}) == {
-        "pulse": "poor"}
+def test_only_traits_the_form_changes_are_saved():
+    current = {"pulse": "poor", "champion": "yes"}
+    picked = {"pulse": "poor", "champion": "no", "buyer_access": actions.NOT_SET}
+    assert actions.changed_traits(picked, current) == {"champion": "no"}
+
+
+def test_workflows_read_as_done_against_expected():
+    flows = pd.DataFrame({"description": ["Managers launch campaigns", "Admins configure alerts"],
+                          "intended_persona": ["manager", "admin"], "per_user_per_30d": [2.0, 1.0],
+                          "by_persona": [2, 3], "attainment": [2 / 86, None]})
+    personas = pd.DataFrame({"persona": ["manager"], "registered": [43], "active_30d": [10]})
+    rows = queries.workflow_rows(flows, personas)
+    assert rows["done"].tolist() == ["2 of the 86 expected (43 managers x 2)",
+                                     "3 done; no admin users are registered"]
+
+
+def test_probability_then_is_the_comparison_snapshots():
+    scores = pd.DataFrame({"as_of": pd.to_datetime(["2026-02-28", "2026-03-31"]), "churn_probability": [0.1, 0.2]})
+    assert queries.probability_then(scores, dt.date(2026, 2, 28)) == 0.1
+    assert queries.probability_then(scores, dt.date(2026, 1, 31)) is None
+    assert queries.probability_then(scores, None) is None
 
 
 def test_an_update_is_stored_as_the_signed_in_person_and_only_where_they_may(tmp_path):
@@ -153,3 +171,22 @@ def test_a_failing_background_job_reports_one_line():
         raise LookupError("no @champion model registered\nsecond line")
     job = actions.BackgroundJob("demo", work).start().wait(10)
     assert not job.ok and job.error == "LookupError: no @champion model registered"
+
+
+def test_what_moved_the_risk_names_the_families_that_moved_it_most():
+    contributions = pd.DataFrame({
+        "as_of": ["2026-09-30"] * 3 + ["2026-10-31"] * 3,
+        "family": ["usage", "support", "contract_history"] * 2,
+        "points": [2.0, 1.0, -1.0, 8.0, 0.0, -1.02],
+        "peer_probability": [0.05] * 3 + [0.07] * 3})
+    scores = pd.DataFrame({"as_of": ["2026-09-30", "2026-10-31"], "churn_probability": [0.07, 0.14]})
+    assert queries.risk_moves(contributions, scores) == (
+        "From 2026-09-30 to 2026-10-31 the churn probability went from 7% to 14%: usage +6.0 points, "
+        "support -1.0 points, the renewed peers' own level +2.0 points.")
+    assert queries.family_label("contract_history") == "Contract history"
+
+
+def test_what_moved_the_risk_needs_two_snapshots():
+    one = pd.DataFrame({"as_of": ["2026-10-31"], "family": ["usage"], "points": [1.0], "peer_probability": [0.1]})
+    assert queries.risk_moves(one, pd.DataFrame({"as_of": ["2026-10-31"], "churn_probability": [0.11]})) is None
+    assert queries.risk_moves(one.iloc[0:0], pd.DataFrame()) is None

@@ -2,10 +2,15 @@
 every score and the Models page but edits no traits. Refusals, not empty pages."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from features.warehouse import connect
-from tests.portal.conftest import open_page, texts
+from portal import state
+from portal.access import Identity
+from tests.portal.conftest import APP, open_page, texts
 
 
 def book(db):
@@ -52,11 +57,16 @@ def test_a_sam_opens_and_edits_their_own_account(portal_db):
 
 @pytest.mark.parametrize("page, role", [("views/models.py", "sam"), ("views/audit.py", "sam"),
                                         ("views/audit.py", "analyst")])
-def test_pages_outside_a_role_are_refused(portal_db, page, role):
+def test_pages_outside_a_role_are_not_offered_and_refuse_when_run(portal_db, page, role):
     owner, _, _, _ = book(portal_db)
-    at = open_page(page, role=role, owner=owner if role == "sam" else None)
-    assert not at.exception
-    assert "you cannot" in texts(at, "error")
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        open_page(page, role=role, owner=owner if role == "sam" else None)
+    direct = AppTest.from_file(str(Path(APP).parent / page), default_timeout=60)
+    direct.session_state[state.IDENTITY] = Identity("x@example.com", role, owner if role == "sam" else None)
+    direct.run()
+    assert not direct.exception
+    assert "you cannot" in texts(direct, "error")
+    assert not direct.dataframe and not direct.button
 
 
 def test_an_analyst_reads_every_account_but_edits_no_traits(portal_db):
@@ -79,7 +89,7 @@ def test_only_an_analyst_can_retrain_or_promote(portal_db, mlflow_store):
 def test_leaders_see_every_write_in_the_audit_log(portal_db):
     owner, mine, _, _ = book(portal_db)
     at = open_page(role="sam", owner=owner, account=mine)
-    at.selectbox(key="edit_pulse").set_value("poor")
+    at.selectbox(key=f"edit_pulse_{mine}").set_value("poor")
     at.get("form_submit_button")[0].click().run()
     assert not at.exception and not at.error
     audit = open_page("views/audit.py", role="leader")

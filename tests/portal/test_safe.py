@@ -30,7 +30,7 @@ def test_plain_names_read_the_same_once_rendered():
 
 
 def test_links_encode_the_account_id():
-    assert safe.account_link("ACC 1/&x=y") == "/account?account=ACC%201%2F%26x%3Dy"
+    assert safe.account_link("ACC 1/&x=y") == "/?account=ACC%201%2F%26x%3Dy"
 
 
 def test_csv_cells_that_would_run_as_formulas_are_neutralised():
@@ -39,3 +39,9 @@ def test_csv_cells_that_would_run_as_formulas_are_neutralised():
     back = pd.read_csv(io.BytesIO(safe.csv_bytes(frame)))
     assert back["name"].tolist()[:5] == ["'=HYPERLINK(\"http://evil\")", "'+1", "'-2", "'@SUM(A1)", "Acme"]
     assert back["arr"].tolist()[0] == -5.0  # numbers stay numbers
+
+
+def test_bare_urls_and_emails_in_data_do_not_become_links():
+    out = safe.md("mail lee@example.com or visit https://evil.example and www.evil.example")
+    assert "@" + safe.WORD_JOINER in out and ":" + safe.WORD_JOINER in out and "w" + safe.WORD_JOINER + "ww" in out
+    assert out.replace(safe.WORD_JOINER, "").replace("\\", "") == "mail lee@example.com or visit https://evil.example and www.evil.example"

@@ -79,7 +79,7 @@ def test_a_team_uses_the_portal_through_two_nightly_refreshes(scored_db, sample_
     # the second night's export: every contract's ARR doubled, so new figures must show
     contracts = pd.read_parquet(src / "contracts.parquet")
 
-    problems, results, jobs_log = [], [], tmp_path / "jobs.log"
+    problems, results, jobs_log, loads = [], [], tmp_path / "jobs.log", []
     with servers.portal(db, env, tmp_path / "portal.log") as upstream, \
             servers.signing_proxy(upstream, {LEADER: "pw-lee", SAM: "pw-sam"}, tmp_path / "nginx") as url, \
             sync_playwright() as p:
@@ -91,7 +91,7 @@ def test_a_team_uses_the_portal_through_two_nightly_refreshes(scored_db, sample_
                                   viewport={"width": 1440, "height": 1200}).new_page()
         lead.goto(url)
         lead.get_by_text("Highest ARR at risk").wait_for(timeout=60_000)
-        assert lead.get_by_text(f"Signed in as {LEADER}").count() or LEADER in lead.locator("body").inner_text()
+        assert f"Signed in as {LEADER}" in lead.locator("body").inner_text()
 
         for night in (1, 2):
             if night == 2:
@@ -99,19 +99,23 @@ def test_a_team_uses_the_portal_through_two_nightly_refreshes(scored_db, sample_
             refresh = threading.Thread(target=run_refresh, args=(src, db, env, results, jobs_log))
             refresh.start()
             if night == 1:  # the SAM saves a trait while the ingest runs
-                sam.goto(f"{url}/account?account={mine}")
+                sam.goto(f"{url}/?account={mine}")
                 sam.get_by_text("Update traits").click(timeout=60_000)
-                sam.get_by_label("CSM pulse").first.click() if sam.get_by_label("CSM pulse").count() else None
-                sam.locator("[data-testid='stSelectbox']").filter(has_text="pulse").first.click()
-                sam.get_by_role("option", name="poor").click()
+                sam.locator("[data-testid='stSelectbox']").filter(has_text="CSM pulse").click()
+                sam.get_by_role("option", name="poor", exact=True).click()
                 sam.get_by_role("button", name="Save").click()
-                sam.get_by_text("Saved at").wait_for(timeout=60_000)
+                try:
+                    sam.get_by_text("Saved at").wait_for(timeout=90_000)
+                except Exception:  # say what the SAM saw and what the server logged
+                    raise AssertionError(sam.locator("body").inner_text()[:3000] + "\n--- portal log ---\n"
+                                         + (tmp_path / "portal.log").read_text()[-3000:]) from None
             while refresh.is_alive():  # both people keep working while the refresh runs
-                for page, path in ((lead, "/"), (sam, f"/account?account={mine}"), (lead, f"/account?account={other}")):
+                for page, path in ((lead, "/"), (sam, f"/?account={mine}"), (lead, f"/?account={other}")):
                     page.goto(url + path)
                     page.wait_for_load_state("networkidle")
                     time.sleep(0.5)
                     problems += page_problems(page)
+                    loads.append(night)
             refresh.join()
 
         assert [rc for _, rc in results] == [0] * 8, (results, jobs_log.read_text()[-3000:])
@@ -119,15 +123,16 @@ def test_a_team_uses_the_portal_through_two_nightly_refreshes(scored_db, sample_
         lead.get_by_text("Highest ARR at risk").wait_for(timeout=60_000)
         arr_metric = lead.locator("[data-testid='stMetric']").filter(has_text="ARR").first.inner_text()
         assert money(total_arr(db)) in arr_metric, arr_metric  # the new figures, without a restart
-        sam.goto(f"{url}/account?account={other}")
+        sam.goto(f"{url}/?account={other}")
         sam.get_by_text("another owner's book").wait_for(timeout=60_000)
-        sam.goto(f"{url}/account?account={mine}")
+        sam.goto(f"{url}/?account={mine}")
         sam.get_by_text("Update traits").click(timeout=60_000)
-        sam.get_by_text("History").wait_for(timeout=30_000)
+        sam.get_by_text("History", exact=True).wait_for(timeout=30_000)
         sam.screenshot(path=str(tmp_path / "sam_account.png"), full_page=True)
         browser.close()
 
     assert problems == []
+    assert loads.count(1) >= 3 and loads.count(2) >= 3  # pages were really served during each refresh
     from features import appstore
     saved = appstore.edits(appstore.engine(env["RADAR_APP_DB"]))
     assert saved[["account_id", "trait", "value", "edited_by"]].values.tolist() == [[mine, "pulse", "poor", SAM]]
