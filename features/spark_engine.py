@@ -3,11 +3,8 @@ file cannot build.
 
 Spark reads the source folder (the contract's files: Parquet files or folders, or CSV) itself,
 runs every SQL file under sql/ transpiled from DuckDB's dialect (features/transpile.py), and
-writes a folder the warehouse loads (`load`, or `radar features --from PATH`):
-
-    features/as_of=YYYY-MM-DD/*.parquet   one row per (account_id, as_of), partitioned by date
-    marts/NAME/*.parquet                  the portal's marts
-    feature_catalog.parquet, manifest.json (the column order, the dates, the data end)
+writes a folder the warehouse loads (features/spark_folder.py; `radar features --from PATH`):
+the features partitioned by as_of, the marts, the catalog and a manifest.
 
 Everything after the features (health, model, scores, portal) stays on one machine.
 pyspark is imported here only, and only when a session is needed: `local[*]` by default,
@@ -17,7 +14,6 @@ time (no Spark packages). A Spark run builds every date; incremental builds are 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import time
 from dataclasses import dataclass
@@ -27,18 +23,15 @@ from typing import Iterable, Mapping, Sequence
 import duckdb
 import pandas as pd
 
-from features import contract
+from features import contract, inputs, spark_folder
 from features.assemble import KEYS, Layout, layout
-from features.catalog import Feature, load_catalog
+from features.catalog import load_catalog
 from features.contract import Table
 from features.inputs import SOURCES, month_ends, register_inputs, run_params
-from features.outputs import replace_rows, write_catalog
-from features.runner import STATE_SCHEMA, BaseRunner, SqlModel
+from features.runner import BaseRunner, SqlModel
 from features.settings import PipelineSettings, load_settings
 from features.transpile import to_spark
-from features.warehouse import transaction
 
-MANIFEST = "manifest.json"
 # DuckDB's type names (the contract's, the registered inputs') in Spark's spelling
 SPARK_TYPES = {"varchar": "string", "timestamp": "timestamp_ntz", "date": "date", "double": "double",
                "bigint": "bigint", "integer": "int"}
@@ -113,24 +106,28 @@ class SparkRunner(BaseRunner):
             self.spark.sql(f"cache lazy table `{m.name}`")
 
 
-def read_sources(spark, folder: Path, trait_edits: pd.DataFrame | None = None) -> set[str]:
+def read_sources(spark, folder: Path, trait_edits: pd.DataFrame | None = None,
+                 data_end: dt.date | None = None) -> set[str]:
     """Register every contract table of `folder` as a temporary view, typed as the contract says,
     without the rows the ingest would quarantine for a reason the features depend on (a missing
-    required value, a negative amount, an inverted pair of dates, an unknown account, a repeated
-    id, a trait value the declaration refuses). Text the ingest would still parse (dates like
-    03/31/2026, amounts like $1,200) is null here: give Spark typed files (Parquet).
+    required value, a number that is negative or not finite, a time before the floor or, with
+    `data_end`, a thing that happened after it, an inverted pair of dates, an unknown account, a
+    repeated id, a trait value the declaration refuses). Text the ingest would still parse (dates
+    like 03/31/2026, amounts like $1,200) is null here: give Spark typed files (Parquet).
     Returns what is loaded, as `pipeline.available_sources` names it."""
+    from features.ingest.settings import load_ingest_settings
     from features.traits import load_traits
+    rules = load_ingest_settings()
     have: set[str] = set()
     for t in contract.TABLES:
-        df, present = _read_table(spark, Path(folder), t)
+        df, present = _read_table(spark, Path(folder), t, rules.integer_id_digits)
         if present:
             have |= {t.name} | {f"{t.name}.{c}" for c in present}
         df.createOrReplaceTempView(f"raw_{t.name}")
     values = [(s.name, v) for s in load_traits() for _, v, _ in s.score_rows()]
     spark.createDataFrame(values or [("", "")], "trait string, value string").createOrReplaceTempView("trait_values_known")
     for t in contract.TABLES:
-        spark.sql(_valid_rows(t)).createOrReplaceTempView(t.name)
+        spark.sql(_valid_rows(t, rules.floor, data_end)).createOrReplaceTempView(t.name)
         spark.sql(f"cache lazy table `{t.name}`")  # read once from the files, whatever reads it after
     edits = trait_edits if trait_edits is not None else pd.DataFrame(columns=[c for c, _ in TRAIT_EDITS])
     rows = [tuple(None if pd.isna(v) else (v.to_pydatetime() if isinstance(v, pd.Timestamp) else v) for v in r)
@@ -142,9 +139,10 @@ def read_sources(spark, folder: Path, trait_edits: pd.DataFrame | None = None) -
     return have
 
 
-def _read_table(spark, folder: Path, t: Table):
+def _read_table(spark, folder: Path, t: Table, id_digits: int = 0):
     """The table's file as a DataFrame of the contract's columns (typed; null where absent), and
-    the columns the file has."""
+    the columns the file has. An integer id is its digits, zero-padded to `id_digits` (as the
+    ingest writes it)."""
     from pyspark.sql import functions as F
     found = next((p for p in (folder / f"{t.name}.parquet", folder / f"{t.name}.csv") if p.exists()), None)
     if found is None:
@@ -158,20 +156,31 @@ def _read_table(spark, folder: Path, t: Table):
         if c not in names:
             cols.append(F.lit(None).cast(SPARK_TYPES[typ]).alias(c))
             continue
-        value = F.col(f"`{names[c]}`")
-        if dict(raw.dtypes)[names[c]] == "string":
+        value, raw_type = F.col(f"`{names[c]}`"), dict(raw.dtypes)[names[c]]
+        if c in contract.ID_COLUMNS and id_digits and raw_type in ("bigint", "int", "smallint", "tinyint"):
+            digits = f"cast(`{names[c]}` as string)"
+            value = F.expr(f"case when `{names[c]}` >= 0 and length({digits}) < {id_digits} "
+                           f"then lpad({digits}, {id_digits}, '0') else {digits} end")
+        elif raw_type == "string":
             value = F.expr(f"try_cast(nullif(trim(`{names[c]}`), '') as {SPARK_TYPES[typ]})")
         cols.append(value.cast(SPARK_TYPES[typ]).alias(c))
     return raw.select(*cols, F.monotonically_increasing_id().alias("_row")), [c for c, _ in t.columns if c in names]
 
 
-def _valid_rows(t: Table) -> str:
+def _valid_rows(t: Table, floor: dt.date, data_end: dt.date | None) -> str:
     """Spark SQL keeping the rows of raw_<table> the ingest would load (see `read_sources`).
     Joins rather than IN subqueries: Spark 4.3 loses a column of an IN subquery's table when a
     later query reads the view twice."""
     cols = ", ".join(f"r.`{c}`" for c, _ in t.columns)
-    checks = [f"r.`{c}` is not null" for c, _ in t.required]
+    checks = [f"r.`{c}` is not null" for c, _ in t.required if c not in t.may_be_empty]
+    checks += ["(" + " or ".join(f"r.`{c}` is not null" for c in group) + ")" for group in t.one_of]
+    checks += [f"(r.`{c}` is null or (not isnan(r.`{c}`) and abs(r.`{c}`) < cast('Infinity' as double)))"
+               for c, typ in t.columns if typ == "double"]
     checks += [f"(r.`{c}` is null or r.`{c}` >= 0)" for c in t.non_negative]
+    checks += [f"(r.`{c}` is null or cast(r.`{c}` as date) >= DATE'{floor.isoformat()}')"
+               for c, typ in t.columns if typ in ("date", "timestamp")]
+    if data_end is not None:  # what the ingest quarantines as happened after the data end
+        checks += [f"cast(r.`{c}` as date) <= DATE'{data_end.isoformat()}'" for c in t.happened]
     checks += [f"(r.`{b}` is null or r.`{a}` is null or r.`{b}` >= r.`{a}`)" for a, b in t.ordered]
     joins = []
     if t.name != "accounts":
@@ -204,12 +213,13 @@ def build(spark, source: Path, data_end: dt.date | None = None, as_of: dt.date |
           trait_edits: pd.DataFrame | None = None, settings: PipelineSettings | None = None,
           progress=print) -> Built:
     """Run the feature SQL on Spark over the contract files in `source`: every observation date
-    (month ends after the warm-up, and the data end), or `as_of` only. `data_end` defaults to
-    the latest event, ticket or touchpoint."""
+    (month ends after the warm-up, and the data end), or `as_of` only. `data_end` (a warehouse's:
+    what its ingest recorded) also leaves out what happened after it, as the ingest does; it
+    defaults to the latest event, ticket or touchpoint."""
     from features.pipeline import FAMILIES
     s = settings or load_settings()
     t0 = time.perf_counter()
-    have = read_sources(spark, Path(source), trait_edits)
+    have = read_sources(spark, Path(source), trait_edits, data_end)
     first, last = spark.sql("select cast(min(occurred_at) as date), cast(max(occurred_at) as date) from events").collect()[0]
     end = data_end or spark.sql(
         "select cast(greatest((select max(occurred_at) from events), (select max(opened_at) from tickets), "
@@ -226,57 +236,11 @@ def build(spark, source: Path, data_end: dt.date | None = None, as_of: dt.date |
     return Built(spark.sql(to_spark(lay.sql)), {n: spark.table(n) for n in names}, lay, tuple(dates), end)
 
 
-def write(built: Built, out: Path, progress=print) -> Path:
-    """Write `built` to folder `out` (replacing what is there) and return it."""
-    t0 = time.perf_counter()
-    out = Path(out)
-    built.features.write.mode("overwrite").partitionBy("as_of").parquet(str(out / "features"))
-    for name, df in built.marts.items():
-        df.write.mode("overwrite").parquet(str(out / "marts" / name))
-    pd.DataFrame([f.to_row() for f in built.layout.features]).to_parquet(out / "feature_catalog.parquet", index=False)
-    (out / MANIFEST).write_text(json.dumps({
-        "columns": built.layout.columns, "dates": [d.isoformat() for d in built.dates],
-        "data_end": built.data_end.isoformat(), "marts": sorted(built.marts),
-        "dated_marts": [n for n in sorted(built.marts) if "as_of" in built.marts[n].columns],
-        "written_at": dt.datetime.now().isoformat(timespec="seconds")}, indent=1))
-    progress(f"  written to {out} {time.perf_counter() - t0:5.1f}s")
-    return out
-
-
-def load(con: duckdb.DuckDBPyConnection, out: Path, as_of: dt.date | None = None, progress=print) -> pd.DataFrame:
-    """Load a Spark run's folder into the warehouse: `features`, `feature_catalog` and the marts,
-    whole (or the one date `as_of`), in one transaction. The incremental build state is dropped
-    (the next DuckDB build is a full one). Returns the feature rows loaded."""
-    out = Path(out)
-    if not (out / MANIFEST).exists():
-        raise FileNotFoundError(f"{out}: no {MANIFEST} here; is it the folder `radar features --engine spark` wrote?")
-    manifest = json.loads((out / MANIFEST).read_text())
-    cols = ", ".join(f'cast("{c}" as date) as as_of' if c == "as_of" else f'"{c}"' for c in manifest["columns"])
-    glob = str(out / "features" / "*" / "*.parquet")
-    con.execute(f"create or replace temp table loaded_features as select {cols} from "
-                f"read_parquet('{_sql_path(glob)}', hive_partitioning = true) order by account_id, as_of")
-    where, values = ("as_of = $as_of", {"as_of": as_of}) if as_of else ("true", {})
-    features = [_feature(row) for row in pd.read_parquet(out / "feature_catalog.parquet").to_dict("records")]
-    with transaction(con):
-        replace_rows(con, "features", "loaded_features", where, values, "account_id, as_of")
-        write_catalog(con, features)
-        for name in manifest["marts"]:
-            path = _sql_path(str(out / "marts" / name / "*.parquet"))
-            con.execute(f"create or replace temp table loaded_mart as select * from read_parquet('{path}')")
-            dated = name in manifest["dated_marts"]
-            replace_rows(con, name, "loaded_mart", where if dated else "true", values)
-        con.execute(f"drop schema if exists {STATE_SCHEMA} cascade")
-    frame = con.execute("select * from loaded_features" + (" where as_of = $as_of" if as_of else ""), values).df()
-    progress(f"  loaded {len(frame):,} snapshots from {out}")
-    return frame
-
-
 def run(con: duckdb.DuckDBPyConnection, out: Path, master: str | None = None, as_of: dt.date | None = None,
         progress=print, spark=None) -> pd.DataFrame:
     """The whole Spark path for a warehouse: read the source folder its last ingest loaded, build
     on Spark with the warehouse's data end and trait edits, write `out`, load it. Returns the
     feature rows."""
-    from features.inputs import data_end
     row = con.execute("select source_dir from ingest_runs order by finished_at desc limit 1").fetchall()
     if not row or not Path(row[0][0]).is_dir():
         raise FileNotFoundError(f"the warehouse's last ingest read {row[0][0] if row else 'nothing'}, which is not "
@@ -285,23 +249,12 @@ def run(con: duckdb.DuckDBPyConnection, out: Path, master: str | None = None, as
     own = spark is None
     spark = spark or session(master)
     try:
-        built = build(spark, Path(row[0][0]), data_end(con), as_of, edits, progress=progress)
-        write(built, Path(out), progress)
+        built = build(spark, Path(row[0][0]), inputs.data_end(con), as_of, edits, progress=progress)
+        spark_folder.write(built, Path(out), progress)
     finally:
         if own:
             spark.stop()
-    return load(con, Path(out), as_of, progress)
+    return spark_folder.load(con, Path(out), as_of, progress)
 
 
-def _feature(row: dict) -> Feature:
-    """A catalog row (Feature.to_row) back into its declaration."""
-    row = {k: (None if not isinstance(v, (list, tuple)) and pd.isna(v) else v) for k, v in row.items()}
-    return Feature(**row | {"requires": tuple(row["requires"].split(",")) if row["requires"] else (),
-                            "model": bool(row["model"])})
-
-
-def _sql_path(path: str) -> str:
-    return path.replace("'", "''")
-
-
-__all__ = ["session", "SparkRunner", "read_sources", "build", "write", "load", "run", "KEYS"]
+__all__ = ["session", "SparkRunner", "read_sources", "build", "run", "KEYS"]

@@ -46,12 +46,12 @@ def duckdb_seconds(src: Path, work: Path, repeats: int) -> tuple[float, object]:
 
 
 def spark_seconds(spark, src: Path, work: Path, end, repeats: int) -> float:
-    from features import spark_engine
+    from features import spark_engine, spark_folder
     times = []
     for i in range(repeats):
         t0 = time.perf_counter()
         built = spark_engine.build(spark, src, end, progress=quiet)
-        spark_engine.write(built, work / f"{src.name}.spark{i}", progress=quiet)
+        spark_folder.write(built, work / f"{src.name}.spark{i}", progress=quiet)
         times.append(time.perf_counter() - t0)
         spark.catalog.clearCache()
     return statistics.median(times)

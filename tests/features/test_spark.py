@@ -20,6 +20,7 @@ from features.runner import load_models
 from features.transpile import decimal_literals, to_spark
 from features.warehouse import connect
 from tests.conftest import quiet
+from tests.fixtures import tiny_tables, write_source
 
 ROOT = Path(__file__).resolve().parents[2]
 MARTS = {"user_activity": ["account_id", "user_id"], "recent_activity": ["account_id", "event_type"],
@@ -72,6 +73,19 @@ def test_only_the_spark_engine_imports_pyspark_and_only_when_it_runs():
     code = "import sys, features.spark_engine, features.pipeline; print('pyspark' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.strip() == "False"
+    # loading a folder Spark wrote (radar features --from) needs neither pyspark nor sqlglot
+    code = "import sys, features.spark_folder; print('pyspark' in sys.modules, 'sqlglot' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.strip() == "False False"
+
+
+def test_the_spark_engine_says_what_to_install_when_pyspark_is_missing(tiny_db, monkeypatch, capsys):
+    import importlib.util
+    from radar import cli
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "pyspark" else real(name, *a))
+    assert cli.main(["features", "--db", str(tiny_db), "--engine", "spark"]) == 1
+    assert "--engine spark needs pyspark: pip install '.[spark]' (and Java 17)" in capsys.readouterr().err
 
 
 def test_a_spark_run_refuses_a_warehouse_whose_source_folder_is_gone(tiny_db, tiny_source, tmp_path):
@@ -93,14 +107,26 @@ def spark():
     s.stop()
 
 
-def test_spark_and_duckdb_agree_on_the_tiny_fixture(spark, tiny_source, tiny_db):
+def test_spark_and_duckdb_agree_on_the_tiny_fixture_and_leave_out_what_the_ingest_quarantines(spark, tmp_path):
     from features.spark_engine import build
-    with connect(tiny_db) as con:
+    tables = tiny_tables()
+    # kept: an evergreen contract (no end date) brings B back; left out: an event before the
+    # floor, a touchpoint after the data end (2026-03-31, the latest event)
+    tables["contracts"].append({"contract_id": "c4", "account_id": "B", "start_date": "2026-03-01",
+                                "end_date": "", "arr": "6000", "seats": "4"})
+    tables["events"].append({"account_id": "A", "user_id": "u1", "occurred_at": "1970-01-01 00:00:00",
+                             "event_type": "login"})
+    tables["touchpoints"].append({"account_id": "A", "occurred_at": "2026-04-05 10:00:00", "kind": "qbr"})
+    src, db = write_source(tmp_path / "src", tables), tmp_path / "tiny.duckdb"
+    ingest(src, db, progress=quiet, accept_quarantine=True)
+    with connect(db) as con:
+        assert con.execute("select count(*) from quarantine").fetchall()[0][0] == 2
         duck, _ = pipeline.build(con, progress=quiet)
         end, edits = data_end(con), con.execute("select * from trait_edits").df()
-    built = build(spark, tiny_source, end, trait_edits=edits, progress=quiet)
+    built = build(spark, src, end, trait_edits=edits, progress=quiet)
     on_spark = built.features.toPandas().astype({"as_of": "datetime64[us]"})
     assert_agree(duck, on_spark, ["account_id", "as_of"], "tiny features")
+    assert set(duck.loc[duck["as_of"] == pd.Timestamp(end), "account_id"]) == {"A", "B"}
 
 
 @pytest.fixture(scope="module")
