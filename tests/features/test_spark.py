@@ -95,6 +95,41 @@ def test_a_spark_run_refuses_a_warehouse_whose_source_folder_is_gone(tiny_db, ti
         run(con, tmp_path / "out")
 
 
+class FakeBuilder:
+    """Records what `session` asks of SparkSession.builder."""
+    def __init__(self):
+        self.calls = []
+
+    def __getattr__(self, name):
+        def call(*args):
+            self.calls.append((name, *args))
+            return self
+        return call
+
+
+@pytest.mark.parametrize("remote, master, expected", [
+    ("sc://spark-connect:15002", None, ("remote", "sc://spark-connect:15002")),
+    ("sc://spark-connect:15002", "spark://host:7077", ("master", "spark://host:7077")),  # --master wins
+    (None, None, ("master", "local[*]")),
+])
+def test_a_session_goes_to_spark_connect_when_spark_remote_is_set(remote, master, expected, monkeypatch):
+    pytest.importorskip("pyspark")
+    import pyspark.sql
+    from features.spark_engine import session
+    builder = FakeBuilder()
+    monkeypatch.setattr(pyspark.sql, "SparkSession", type("FakeSession", (), {"builder": builder}))
+    if remote:
+        monkeypatch.setenv("SPARK_REMOTE", remote)
+    else:
+        monkeypatch.delenv("SPARK_REMOTE", raising=False)
+    session(master)
+    assert expected in builder.calls
+    assert ("config", "spark.sql.session.timeZone", "UTC") in builder.calls
+    # a Connect server's memory is its own: no static settings sent there
+    sent = {c[1] for c in builder.calls if c[0] == "config"}
+    assert ("spark.buffer.pageSize" in sent) == (expected[0] == "master")
+
+
 @pytest.fixture(scope="module")
 def spark():
     pytest.importorskip("pyspark")
