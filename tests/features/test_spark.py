@@ -73,6 +73,13 @@ def test_only_the_spark_engine_imports_pyspark_and_only_when_it_runs():
     code = "import sys, features.spark_engine, features.pipeline; print('pyspark' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.strip() == "False"
+    # nor does `radar --help` or `radar features --help`
+    for argv in (["--help"], ["features", "--help"]):
+        code = ("import contextlib, io, sys\nfrom radar import cli\nwith contextlib.redirect_stdout(io.StringIO()):\n"
+                f"    try: cli.main({argv!r})\n    except SystemExit: pass\n"
+                "print('pyspark' in sys.modules, 'sqlglot' in sys.modules)")
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+        assert out.stdout.strip() == "False False", argv
     # loading a folder Spark wrote (radar features --from) needs neither pyspark nor sqlglot
     code = "import sys, features.spark_folder; print('pyspark' in sys.modules, 'sqlglot' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
@@ -198,3 +205,17 @@ def test_spark_and_duckdb_agree_on_a_small_sample_through_the_folder_it_writes(s
                 .equals(on_spark.execute("select * from feature_catalog").df()))
         dates = [r[0] for r in duck.execute("select distinct as_of from features order by 1").fetchall()]
     assert sorted(p.name for p in (root / "out" / "features").glob("as_of=*")) == [f"as_of={d}" for d in dates]
+
+
+def test_the_churn_labels_sql_runs_on_spark_and_finds_the_same_churns(spark, tiny_source, tiny_db):
+    """model/sql/churn_events.sql need not run on Spark, but nothing in it is DuckDB's alone."""
+    from pyspark.sql import functions as F
+    from features.spark_engine import read_sources
+    from model import labels
+    with connect(tiny_db, read_only=True) as con:
+        expected = labels.churn_events(con, dt.date(2026, 3, 31), 30)
+    assert expected["account_id"].tolist() == ["B"]  # ended 2026-01-31, nothing started within 30 days
+    read_sources(spark, tiny_source)
+    sql = to_spark((labels.SQL / "churn_events.sql").read_text())
+    got = spark.sql(sql, args={"cutoff": F.expr("DATE'2026-03-31'"), "grace_days": 30}).toPandas()
+    assert_agree(expected, got.astype({"churn_date": expected["churn_date"].dtype}), ["account_id"], "churns")
