@@ -39,31 +39,43 @@ DUCKDB_TYPES = {"StringType": "VARCHAR", "DoubleType": "DOUBLE", "LongType": "BI
                 "DateType": "DATE", "TimestampType": "TIMESTAMP", "TimestampNTZType": "TIMESTAMP",
                 "BooleanType": "BOOLEAN", "FloatType": "FLOAT", "ShortType": "SMALLINT", "ByteType": "TINYINT"}
 PAGE_SIZE = "4m"
+LOCAL_PARTITIONS_PER_CORE = 4
 TRAIT_EDITS = (("account_id", "varchar"), ("trait", "varchar"), ("value", "varchar"),
                ("edited_by", "varchar"), ("edited_at", "timestamp"))
 
 
 def session(master: str | None = None, conf: Mapping[str, str] | None = None):
-    """A SparkSession: Spark Connect at $SPARK_REMOTE when set, else `master` (default local[*])."""
+    """A SparkSession: Spark Connect at $SPARK_REMOTE when set, else `master` (default local[*]).
+    `conf` overrides the settings chosen here."""
     from pyspark.sql import SparkSession
     builder = SparkSession.builder.appName("account-radar-features")
-    remote = os.environ.get("SPARK_REMOTE")
-    if remote and not master:
-        builder = builder.remote(remote)
-    else:
-        builder = builder.master(master or "local[*]").config("spark.ui.enabled", "false")
-        if (master or "local").startswith("local"):
-            builder = builder.config("spark.driver.memory", os.environ.get("RADAR_SPARK_DRIVER_MEMORY", "4g"))
+    remote = os.environ.get("SPARK_REMOTE") if not master else None
     # timestamps are wall-clock times (DuckDB's TIMESTAMP); no session zone may shift them
     settings = {"spark.sql.session.timeZone": "UTC", "spark.sql.timestampType": "TIMESTAMP_NTZ"}
-    if not (remote and not master):  # a Connect server's memory settings are its own
+    if remote:  # a Connect server's memory and parallelism are its own
+        builder = builder.remote(remote)
+    else:
+        master = master or "local[*]"
+        builder = builder.master(master)
+        settings["spark.ui.enabled"] = "false"
         # the feature table joins some twenty aggregates in one stage, each taking a memory page
         # when it starts; Spark's default page (up to 64 MB) exhausts a task's share at about 16
         settings["spark.buffer.pageSize"] = PAGE_SIZE
+        if master.startswith("local"):
+            settings["spark.driver.memory"] = os.environ.get("RADAR_SPARK_DRIVER_MEMORY", "4g")
+            # a few shuffle partitions per core, not Spark's 200: the run has hundreds of stages,
+            # and 200 tasks each made it 5x slower on 2 cores (docs/scale.md)
+            settings["spark.sql.shuffle.partitions"] = str(LOCAL_PARTITIONS_PER_CORE * local_cores(master))
     settings |= dict(conf or {})
     for k, v in settings.items():
         builder = builder.config(k, v)
     return builder.getOrCreate()
+
+
+def local_cores(master: str) -> int:
+    """The cores a local master uses: local, local[N], local[N,F] or local[*]."""
+    inside = master.partition("[")[2].partition("]")[0].split(",")[0]
+    return int(inside) if inside.isdigit() else (1 if master == "local" else os.cpu_count() or 1)
 
 
 class SparkRunner(BaseRunner):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
+import os
 import shutil
 import subprocess
 import sys
@@ -133,8 +134,16 @@ def test_a_session_goes_to_spark_connect_when_spark_remote_is_set(remote, master
     assert expected in builder.calls
     assert ("config", "spark.sql.session.timeZone", "UTC") in builder.calls
     # a Connect server's memory is its own: no static settings sent there
-    sent = {c[1] for c in builder.calls if c[0] == "config"}
+    sent = {c[1]: c[2] for c in builder.calls if c[0] == "config"}
     assert ("spark.buffer.pageSize" in sent) == (expected[0] == "master")
+    local = expected == ("master", "local[*]")
+    assert sent.get("spark.sql.shuffle.partitions") == (str(4 * (os.cpu_count() or 1)) if local else None)
+
+
+def test_a_local_master_says_how_many_cores_it_uses():
+    from features.spark_engine import local_cores
+    assert [local_cores(m) for m in ("local", "local[3]", "local[2,4]")] == [1, 3, 2]
+    assert local_cores("local[*]") == (os.cpu_count() or 1)
 
 
 @pytest.fixture(scope="module")
