@@ -1,12 +1,12 @@
 """`make bench`: the feature build on Spark (local mode) against DuckDB on the same events, and
 how Spark's cost grows with the events. Not part of `make test`; needs pyspark and Java 17.
 
-    python -m tests.benchmarks.spark_scale [--accounts 2000] [--sizes 470,940,1880] [--months 24]
+    python -m tests.benchmarks.spark_scale [--accounts 2000] [--sizes 385,940,1880] [--months 24]
 
 - DuckDB vs Spark: one generated portfolio (default 2,000 accounts x 24 months, about 43M events)
   ingested; `pipeline.run(full=True)` against `spark_engine.build` + `write` (the Parquet folder
   `radar features --engine spark` writes) on the same source files, in one run.
-- Spark at more sizes: portfolios of 470, 940 and 1,880 accounts (about 10M, 20M and 40M events).
+- Spark at more sizes: portfolios of 385, 940 and 1,880 accounts (about 10M, 20M and 41M events).
 Each figure is one run (the median when --repeats > 1); Spark's session start is shown apart.
 """
 from __future__ import annotations
@@ -60,7 +60,7 @@ def spark_seconds(spark, src: Path, work: Path, end, repeats: int) -> float:
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--accounts", type=int, default=2000, help="the portfolio both engines build")
-    ap.add_argument("--sizes", default="470,940,1880", help="accounts of the portfolios Spark alone builds")
+    ap.add_argument("--sizes", default="385,940,1880", help="accounts of the portfolios Spark alone builds")
     ap.add_argument("--months", type=int, default=24)
     ap.add_argument("--repeats", type=int, default=1)
     ap.add_argument("--master", default="local[*]")
