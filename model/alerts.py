@@ -115,6 +115,7 @@ KIND_SETTINGS = {"risk_jump": RiskJump, "health_drop": HealthDrop, "delivery_gap
 @dataclass(frozen=True)
 class AlertSettings:
     compare_days: int
+    rejoin_days: int
     critical_per_owner_per_week: int
     max_snooze_days: int
     max_reason_chars: int
@@ -143,7 +144,7 @@ def load_settings(path: Path | None = None) -> AlertSettings:
     with open(path or CONFIG, "rb") as f:
         raw = tomllib.load(f)
     return AlertSettings(
-        compare_days=int(raw["compare_days"]),
+        compare_days=int(raw["compare_days"]), rejoin_days=int(raw["rejoin_days"]),
         critical_per_owner_per_week=int(raw["budget"]["critical_per_owner_per_week"]),
         max_snooze_days=int(raw["actions"]["max_snooze_days"]),
         max_reason_chars=int(raw["actions"]["max_reason_chars"]),
@@ -430,13 +431,19 @@ def _dates(frame: pd.DataFrame, *cols: str) -> pd.DataFrame:
     return frame.assign(**{c: pd.to_datetime(frame[c]).astype("datetime64[us]") for c in cols if c in frame})
 
 
-def track(raised: pd.DataFrame, previous: pd.DataFrame | None) -> pd.DataFrame:
-    """`raised` with `first_seen` (kept from the previous run while the same account and kind stay
-    raised, else this run's date) and `notified` (when this episode last interrupted its owner)."""
+def track(raised: pd.DataFrame, earlier: pd.DataFrame | None, rejoin_days: int = 0) -> pd.DataFrame:
+    """`raised` with `first_seen` and `notified` (when this episode last interrupted its owner), kept
+    from `earlier` runs when the same account and kind was raised at the latest of them, or at any
+    run up to `rejoin_days` before this one (it cleared only briefly: the same episode); else
+    `first_seen` is this run's date."""
     out = _dates(raised, "as_of")
-    if previous is None or previous.empty:
+    if earlier is None or earlier.empty:
         return out.assign(first_seen=out["as_of"], notified=pd.NaT)
-    prev = _dates(previous, "first_seen", "notified")[["account_id", "kind", "first_seen", "notified"]]
+    e = _dates(earlier, "as_of", "first_seen", "notified")
+    now = out["as_of"].max() if len(out) else e["as_of"].max()
+    near = e[(e["as_of"] == e["as_of"].max()) | (e["as_of"] >= now - pd.Timedelta(days=rejoin_days))]
+    prev = near.sort_values("as_of").drop_duplicates(["account_id", "kind"], keep="last")[
+        ["account_id", "kind", "first_seen", "notified"]]
     out = out.merge(prev, on=["account_id", "kind"], how="left")
     out["first_seen"] = out["first_seen"].fillna(out["as_of"])
     return out
@@ -538,12 +545,14 @@ def history(con: duckdb.DuckDBPyConnection, since: dt.date | None = None) -> pd.
                        [since]).df()
 
 
-def _context(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> pd.DataFrame:
-    """What a run at `as_of` continues from: the previous run and the runs earlier in its week."""
+def _context(con: duckdb.DuckDBPyConnection, as_of: dt.date, rejoin_days: int) -> pd.DataFrame:
+    """What a run at `as_of` continues from: the previous run, the runs earlier in its week, and
+    those within `rejoin_days` (episodes that cleared briefly)."""
     if not has_table(con, "alerts"):
         return _frame(pd.DataFrame())
     previous = con.execute("select max(as_of) from alerts where as_of < ?", [as_of]).fetchall()[0][0]
-    since = min(d for d in (previous, week_start(as_of).date()) if d is not None)
+    since = min(d for d in (previous, week_start(as_of).date(), as_of - dt.timedelta(days=rejoin_days))
+                if d is not None)
     return history(con, since)
 
 
@@ -563,8 +572,7 @@ def compute(con: duckdb.DuckDBPyConnection, dates: list[dt.date], s: AlertSettin
         snap = snapshot(con, d, s)
         raised, kinds = detect(snap, s)
         earlier = known[known["as_of"] < pd.Timestamp(d)]
-        previous = earlier[earlier["as_of"] == earlier["as_of"].max()] if len(earlier) else None
-        tracked = track(raised, previous)
+        tracked = track(raised, earlier, s.rejoin_days)
         resolved = resolve(tracked, actions if i == len(dates) - 1 else None, today, s)
         run = _frame(budget(resolved, _notified_counts(earlier, d), s.critical_per_owner_per_week))
         runs.append(run)
@@ -600,7 +608,7 @@ def run(con: duckdb.DuckDBPyConnection, as_of: dt.date | None = None, all_dates:
     if target not in dates:
         raise ValueError(f"no feature snapshot at {target}; run `radar features --as-of {target}`")
     todo = [d for d in dates if d <= target] if all_dates else [target]
-    past = None if all_dates else _context(con, target)
+    past = None if all_dates else _context(con, target, s.rejoin_days)
     found, kinds = compute(con, todo, s, None if all_dates else actions, today or dt.date.today(), past, progress)
     write(con, found, kinds, todo, replace_all=all_dates)
     last = found[found["as_of"] == pd.Timestamp(target)]
