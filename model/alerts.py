@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tomllib
-import typing
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -24,6 +23,7 @@ import pandas as pd
 from features.catalog import format_value, money
 from features.warehouse import has_table, replace_dates, require_table, transaction
 from model.explain import sentence
+from model.settings import typed
 
 CONFIG = Path(__file__).with_name("alerts.toml")
 SEVERITIES = ("info", "warning", "critical")
@@ -130,16 +130,6 @@ class AlertSettings:
         return float(self.kinds[kind].worse_by)
 
 
-def _typed(cls, raw: dict, section: str):
-    hints = typing.get_type_hints(cls)
-    names = [f.name for f in fields(cls)]
-    unknown, missing = set(raw) - set(names), set(names) - set(raw)
-    if unknown or missing:
-        raise ValueError(f"model/alerts.toml [{section}]: unknown {sorted(unknown)}, missing {sorted(missing)}")
-    cast = {int: int, float: float, str: str, tuple[str, ...]: lambda v: tuple(str(x) for x in v)}
-    return cls(**{n: cast[hints[n]](raw[n]) for n in names})
-
-
 def load_settings(path: Path | None = None) -> AlertSettings:
     with open(path or CONFIG, "rb") as f:
         raw = tomllib.load(f)
@@ -149,7 +139,7 @@ def load_settings(path: Path | None = None) -> AlertSettings:
         max_snooze_days=int(raw["actions"]["max_snooze_days"]),
         max_reason_chars=int(raw["actions"]["max_reason_chars"]),
         lead_days=int(raw["backtest"]["lead_days"]), lookback_days=int(raw["backtest"]["lookback_days"]),
-        kinds={k: _typed(cls, raw[k], k) for k, cls in KIND_SETTINGS.items() if k in raw})
+        kinds={k: typed(cls, raw[k], k, "model/alerts.toml") for k, cls in KIND_SETTINGS.items() if k in raw})
 
 
 # --- one snapshot ---------------------------------------------------------------------------------
