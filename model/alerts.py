@@ -345,8 +345,8 @@ def never_logged_in(snap: Snapshot, k: NeverLoggedIn) -> pd.DataFrame:
     sev[pct > k.warning_above] = "warning"
     sev[a["never_logged_in_users"] < k.min_users] = None
     hit = a[sev.notna()]
-    text = [f"{_say(snap, 'never_logged_in_users', r.never_logged_in_users)}: {p:.0f}% of the "
-            f"{r.seats:,.0f} licensed seats." for r, p in zip(hit.itertuples(), pct[sev.notna()])]
+    text = [f"{_say(snap, 'never_logged_in_users', r.never_logged_in_users)} ({p:.0f}% of the "
+            f"{r.seats:,.0f} licensed seats)." for r, p in zip(hit.itertuples(), pct[sev.notna()])]
     return _raised(hit, sev[sev.notna()], pct[sev.notna()], text)
 
 
