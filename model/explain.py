@@ -157,6 +157,32 @@ def _reference_arrays(profile: dict, names: list[str], groups: np.ndarray):
     return used, np.nan_to_num(phi), raw, median, mean
 
 
+TIMING_FAMILY = "renewal timing"
+
+
+def family_points(X: pd.DataFrame, keys: pd.DataFrame, phi: np.ndarray, prob: np.ndarray, calibration,
+                  catalog: dict[str, dict], profile: dict, groups: np.ndarray) -> pd.DataFrame:
+    """Grain: account_id x as_of x family. The points (0-100) each feature family adds to (or
+    takes from) the account's churn probability against its peers (accounts that renewed, in the
+    same phase of their term); per row they sum to churn probability minus peer_probability
+    (both 0-1). Features that say when the renewal falls count as TIMING_FAMILY.
+    Columns: account_id, as_of, family, points, peer_probability."""
+    names = list(X.columns)
+    _, ref_phi, ref_raw, _, _ = _reference_arrays(profile, names, groups)
+    pts = to_points(phi - ref_phi, ref_raw, prob, calibration)
+    fam = np.array([TIMING_FAMILY if catalog[n].get("timing") else (catalog[n].get("family") or "other")
+                    for n in names], dtype=object)
+    families = list(dict.fromkeys(fam))
+    sums = np.column_stack([pts[:, fam == f].sum(axis=1) for f in families]) if families else \
+        np.zeros((len(X), 0))
+    out = pd.DataFrame({"account_id": np.repeat(keys["account_id"].to_numpy(), len(families)),
+                        "as_of": np.repeat(keys["as_of"].to_numpy(), len(families)),
+                        "family": np.tile(np.array(families, dtype=object), len(X)),
+                        "points": sums.reshape(-1),
+                        "peer_probability": np.repeat(calibration(ref_raw), len(families))})
+    return out
+
+
 def phase_text(group: str, population: str = "accounts that renewed") -> str:
     return population if group == ALL_RETAINED else f"{population}, {group}"
 

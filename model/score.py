@@ -31,12 +31,10 @@ def score_frame(model, snaps: pd.DataFrame, names: list[str], version: str, s: M
     return out[SCORE_COLUMNS]
 
 
-def explain_frame(model, snaps: pd.DataFrame, prob: np.ndarray, previous: pd.DataFrame | None,
-                  names: list[str], cat: dict, s: ModelSettings) -> pd.DataFrame:
-    """Reasons for the scored rows, against the peers the model's profile describes (accounts that
-    renewed, in the same phase of their term); `prob` is their calibrated probability from
-    score_frame. A version registered before profiles were kept compares with the accounts scored
-    on the same date instead."""
+def _peers(model, snaps: pd.DataFrame, names: list[str], s: ModelSettings):
+    """The rows' features, SHAP values, raw scores, the peer profile and each row's peer group.
+    A version registered before profiles were kept compares with the accounts scored on the same
+    date instead."""
     X = snaps[names].astype(float)
     phi, base = model.contributions(X)
     raw = base + phi.sum(axis=1)
@@ -46,6 +44,24 @@ def explain_frame(model, snaps: pd.DataFrame, prob: np.ndarray, previous: pd.Dat
     if not profile:
         profile = explain.reference_profile(X, phi, raw, groups, np.ones(len(X), bool)) | {
             "population": "accounts scored on the same date"}
+    return X, phi, raw, profile, groups
+
+
+def contribution_frame(model, snaps: pd.DataFrame, prob: np.ndarray, names: list[str], cat: dict,
+                       s: ModelSettings) -> pd.DataFrame:
+    """What each feature family adds to the scored rows' risk against their peers, in points
+    (explain.family_points: grain account_id x as_of x family)."""
+    X, phi, _, profile, groups = _peers(model, snaps, names, s)
+    return explain.family_points(X, snaps[["account_id", "as_of"]], phi, prob, model.calibration_, cat,
+                                 profile, groups)
+
+
+def explain_frame(model, snaps: pd.DataFrame, prob: np.ndarray, previous: pd.DataFrame | None,
+                  names: list[str], cat: dict, s: ModelSettings) -> pd.DataFrame:
+    """Reasons for the scored rows, against the peers the model's profile describes (accounts that
+    renewed, in the same phase of their term); `prob` is their calibrated probability from
+    score_frame."""
+    X, phi, raw, profile, groups = _peers(model, snaps, names, s)
     ctx = snaps[[c for c in ("delivery_silent_event_type", "delivery_usual_gap_days") if c in snaps]]
     prev = previous.set_index("account_id")[names] if previous is not None else None
     return explain.drivers(X, snaps[["account_id", "as_of"]], phi, raw, prob, model.calibration_, cat, profile,
@@ -70,7 +86,8 @@ def main(db: Path, as_of: dt.date | None = None, version: str | None = None, out
 def run(db: Path, as_of: dt.date | None = None, version: str | None = None, out: Path | None = None,
         progress=print, all_dates: bool = False) -> dict:
     """Score the accounts at `as_of` (default: the latest snapshot) with `version` (default:
-    @champion); write scores and drivers (and every earlier date's scores with `all_dates`).
+    @champion); write scores, drivers and risk_contributions (and every earlier date's scores and
+    contributions with `all_dates`, for the account's trends).
     Returns version, as_of, accounts, tiers ({high, medium, low: count}), arr_at_risk and arr."""
     t0 = time.perf_counter()
     s = load_settings()
@@ -95,12 +112,18 @@ def run(db: Path, as_of: dt.date | None = None, version: str | None = None, out:
         previous = dataset.snapshots(con, at=earlier[-1]) if earlier else None
         scores = score_frame(model, snaps, names, version, s)
         drivers = explain_frame(model, snaps, scores["churn_probability"].to_numpy(), previous, names, cat, s)
+        parts = [contribution_frame(model, snaps, scores["churn_probability"].to_numpy(), names, cat, s)]
         history = []
         if all_dates:  # earlier snapshots too, in one query and one prediction, for trends
             every = dataset.snapshots(con)
-            history = [score_frame(model, every[every["as_of"] != pd.Timestamp(target)], names, version, s)]
+            earlier_snaps = every[every["as_of"] != pd.Timestamp(target)].reset_index(drop=True)
+            history = [score_frame(model, earlier_snaps, names, version, s)]
+            if len(earlier_snaps):
+                parts.insert(0, contribution_frame(model, earlier_snaps, history[0]["churn_probability"].to_numpy(),
+                                                   names, cat, s))
         _write(con, "scores", pd.concat([*history, scores], ignore_index=True))
         _write(con, "drivers", drivers)
+        _write(con, "risk_contributions", pd.concat(parts, ignore_index=True))
     write_parquet(scores, out)
     counts = scores["risk_tier"].value_counts()
     summary = {"version": version, "as_of": target, "accounts": len(scores),

@@ -47,7 +47,7 @@ def show_active(db: str, stamp: int, who: Identity, account_id: str, s: PortalSe
     with flows:
         blocks.workflows_block(d["workflows"], d["personas"])
     with trends:
-        blocks.trends_block(d["health"], d["scores"], d["features"], data.catalog(db, stamp))
+        blocks.trends_block(d["health"], d["scores"], d["features"], data.catalog(db, stamp), d["contributions"])
     with recent:
         blocks.recent_block(d["tickets"], d["touchpoints"])
     with update:

@@ -93,7 +93,8 @@ def workflows_block(workflows: pd.DataFrame, personas: pd.DataFrame) -> None:
         ui.table(personas.assign(share=personas["active_30d"] / personas["registered"]), PERSONAS)
 
 
-def trends_block(health: pd.DataFrame, scores: pd.DataFrame, features: pd.DataFrame, catalog: pd.DataFrame) -> None:
+def trends_block(health: pd.DataFrame, scores: pd.DataFrame, features: pd.DataFrame, catalog: pd.DataFrame,
+                 contributions: pd.DataFrame) -> None:
     from features.health import load_config
     categories = {c.name: c.label for c in load_config().categories}
     left, right = st.columns(2)
@@ -101,6 +102,12 @@ def trends_block(health: pd.DataFrame, scores: pd.DataFrame, features: pd.DataFr
     left.altair_chart(charts.probability_over_time(scores), width="stretch")
     right.markdown("**Health score and its categories over time**")
     right.altair_chart(charts.health_over_time(health, categories), width="stretch")
+    if len(contributions):
+        st.markdown("**What moved the risk, month by month** (points each kind of signal adds to the churn "
+                    "probability compared with accounts that renewed, at the same point of their term)")
+        if sentence := queries.risk_moves(contributions, scores):
+            st.caption(safe.md(sentence))
+        st.altair_chart(charts.risk_contributions_over_time(contributions, queries.family_label), width="stretch")
     if len(health):
         st.markdown("**Health categories now**")
         st.altair_chart(charts.categories_now(health.iloc[-1], categories), width="stretch")

@@ -8,7 +8,9 @@ import pandas as pd
 from portal.style import RISK_ORDER, TIER_COLORS
 
 HEIGHT = 240
-LEGEND = alt.Legend(orient="bottom", labelLimit=400, title=None)
+# the height is the plot's own: a legend that wraps onto more rows adds to it instead of squeezing it
+FIT_WIDTH = alt.AutoSizeParams(type="fit-x", contains="padding")
+LEGEND = alt.Legend(orient="bottom", labelLimit=400, title=None, columns=2)  # wraps, never cut off
 
 
 def _dates(frame: pd.DataFrame) -> pd.DataFrame:
@@ -24,7 +26,27 @@ def probability_over_time(scores: pd.DataFrame) -> alt.Chart:
                 axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, min(1.0, top)])),
         tooltip=[alt.Tooltip("as_of:T", title="Snapshot", format="%Y-%m-%d"),
                  alt.Tooltip("churn_probability:Q", title="Churn probability", format=".1%")],
-    ).properties(height=HEIGHT)
+    ).properties(height=HEIGHT, autosize=FIT_WIDTH)
+
+
+def risk_contributions_over_time(contributions: pd.DataFrame, label) -> alt.Chart:
+    """Per snapshot, the points each feature family adds to (above zero) or takes from (below)
+    the churn probability against renewed peers, stacked; the line is their sum: how far the
+    account's probability sits above or below its peers'. `label` names a family for readers."""
+    frame = contributions.assign(month=pd.to_datetime(contributions["as_of"]).dt.strftime("%Y-%m"),
+                                 family=contributions["family"].map(label))
+    net = frame.groupby("month", as_index=False)["points"].sum()
+    x = alt.X("month:O", title=None, axis=alt.Axis(labelAngle=0))  # one full-width bar per month
+    bars = alt.Chart(frame).mark_bar().encode(
+        x=x, y=alt.Y("points:Q", title="Points vs renewed peers", stack="zero"),
+        color=alt.Color("family:N", legend=LEGEND, title=None),
+        tooltip=[alt.Tooltip("month:O", title="Month"), alt.Tooltip("family:N", title="Kind of signal"),
+                 alt.Tooltip("points:Q", title="Points", format="+.1f")])
+    line = alt.Chart(net).mark_line(point=True, color="black").encode(
+        x=x, y="points:Q",
+        tooltip=[alt.Tooltip("month:O", title="Month"),
+                 alt.Tooltip("points:Q", title="Above peers (points)", format="+.1f")])
+    return (bars + line).properties(height=HEIGHT, autosize=FIT_WIDTH)
 
 
 def health_over_time(health: pd.DataFrame, categories: dict[str, str]) -> alt.Chart:
@@ -40,7 +62,7 @@ def health_over_time(health: pd.DataFrame, categories: dict[str, str]) -> alt.Ch
         strokeWidth=alt.condition(alt.datum.measure == "Health score", alt.value(3), alt.value(1.5)),
         tooltip=[alt.Tooltip("as_of:T", title="Snapshot", format="%Y-%m-%d"), alt.Tooltip("measure:N", title="Measure"),
                  alt.Tooltip("score:Q", title="Score", format=".0f")],
-    ).properties(height=HEIGHT)
+    ).properties(height=HEIGHT, autosize=FIT_WIDTH)
 
 
 def categories_now(row: pd.Series, categories: dict[str, str]) -> alt.Chart:
@@ -73,7 +95,7 @@ def usage_over_time(features: pd.DataFrame, labels: dict[str, str]) -> alt.Chart
         color=alt.Color("measure:N", legend=LEGEND),
         tooltip=[alt.Tooltip("as_of:T", title="Snapshot", format="%Y-%m-%d"), alt.Tooltip("measure:N", title="Measure"),
                  alt.Tooltip("value:Q", title="Value", format=",.0f")],
-    ).properties(height=HEIGHT)
+    ).properties(height=HEIGHT, autosize=FIT_WIDTH)
 
 
 def arr_by_tier_over_time(history: pd.DataFrame) -> alt.Chart:
@@ -87,7 +109,7 @@ def arr_by_tier_over_time(history: pd.DataFrame) -> alt.Chart:
         order=alt.Order("tier_order:Q"),
         tooltip=[alt.Tooltip("as_of:T", title="Snapshot", format="%Y-%m-%d"), alt.Tooltip("risk_tier:N", title="Risk"),
                  alt.Tooltip("arr:Q", title="ARR", format="$,.0f"), alt.Tooltip("accounts:Q", title="Accounts")],
-    ).transform_calculate(tier_order=f"indexof({RISK_ORDER!r}, datum.risk_tier)").properties(height=HEIGHT)
+    ).transform_calculate(tier_order=f"indexof({RISK_ORDER!r}, datum.risk_tier)").properties(height=HEIGHT, autosize=FIT_WIDTH)
 
 
 def health_vs_risk(view: pd.DataFrame) -> alt.Chart:

@@ -244,6 +244,8 @@ def account_detail(db: str, account_id: str, have: set[str], recent_rows: int) -
         "workflows": ("adoption_workflows", "select * from adoption_workflows where account_id = ? and as_of = "
                       "(select max(as_of) from adoption_workflows) order by workflow"),
         "activity": ("recent_activity", "select * from recent_activity where account_id = ? order by events desc"),
+        "contributions": ("risk_contributions", "select * from risk_contributions where account_id = ? "
+                          "order by as_of, family"),
     }
     with read(db) as con:
         def q(sql: str, *params) -> pd.DataFrame:
@@ -262,6 +264,37 @@ def account_detail(db: str, account_id: str, have: set[str], recent_rows: int) -
         for key, (table, sql) in optional.items():
             out[key] = q(sql) if table in have else pd.DataFrame()
     return out
+
+
+def family_label(family: str) -> str:
+    """A feature family as a reader says it: "contract_history" -> "Contract history"."""
+    return str(family).replace("_", " ").strip().capitalize()
+
+
+def risk_moves(contributions: pd.DataFrame, scores: pd.DataFrame, top: int = 3) -> str | None:
+    """One sentence on what changed the account's risk between its last two scored snapshots: the
+    probability then and now, and the feature families that moved it most, in points. None with
+    fewer than two snapshots of contributions."""
+    if contributions.empty or scores.empty:
+        return None
+    dates = sorted(pd.to_datetime(contributions["as_of"]).unique())
+    if len(dates) < 2:
+        return None
+    c = contributions.assign(as_of=pd.to_datetime(contributions["as_of"]))
+    prob = scores.assign(as_of=pd.to_datetime(scores["as_of"])).set_index("as_of")["churn_probability"]
+    before, now = dates[-2], dates[-1]
+    if before not in prob.index or now not in prob.index:
+        return None
+    by = c.pivot_table(index="as_of", columns="family", values="points", aggfunc="sum").fillna(0.0)
+    change = (by.loc[now] - by.loc[before]).sort_values(key=abs, ascending=False)
+    peers = 100 * float(c.loc[c["as_of"] == now, "peer_probability"].iloc[0]
+                        - c.loc[c["as_of"] == before, "peer_probability"].iloc[0])
+    parts = [f"{family_label(f).lower()} {v:+.1f} points" for f, v in change.head(top).items() if abs(v) >= 0.05]
+    if abs(peers) >= 0.05:
+        parts.append(f"the renewed peers' own level {peers:+.1f} points")
+    head = (f"From {before:%Y-%m-%d} to {now:%Y-%m-%d} the churn probability went from "
+            f"{prob[before]:.0%} to {prob[now]:.0%}")
+    return head + (": " + ", ".join(parts) + "." if parts else "; no family moved it by 0.1 points or more.")
 
 
 def labelled_scores(db: str, horizon_days: int, grace_days: int) -> pd.DataFrame:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from features.catalog import display_name
+
 
 def _plural(n: int, word: str) -> str:
     return f"{word}s" if n != 1 and not word.endswith("s") else word
@@ -13,11 +15,18 @@ def _listing(parts: list[str]) -> str:
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
+def _anyone_active(personas: pd.DataFrame, active_users: float | None) -> bool:
+    if len(personas):
+        return bool(personas["active_30d"].fillna(0).sum() > 0)
+    return active_users is not None and not pd.isna(active_users) and active_users > 0
+
+
 def account_summary(personas: pd.DataFrame, activity: pd.DataFrame, workflows: pd.DataFrame,
                     active_users: float | None = None) -> str:
     """E.g. "In the last 30 days 5 of 7 analysts and 2 of 3 managers were active; they mostly
-    used 'report_viewed' (1,234) and 'report_created' (456); the platform delivered 12,345
-    'message_sent'; 2 of 4 critical workflows are on target." """
+    used reports viewed (1,234) and reports created (456); automated activity: 12,345 messages
+    sent by the platform; 2 of 4 critical workflows are on target." (event types as
+    features/config/display_names.toml names them)"""
     clauses = []
     if len(personas):
         top = personas.sort_values("registered", ascending=False).head(4)
@@ -31,11 +40,13 @@ def account_summary(personas: pd.DataFrame, activity: pd.DataFrame, workflows: p
     if len(activity):
         people = activity[activity["platform_share"] < 0.5].sort_values("events", ascending=False).head(3)
         if len(people):
-            clauses.append("they mostly used " + _listing([f"'{r.event_type}' ({int(r.events):,})" for r in people.itertuples()]))
+            clauses.append("they mostly used " + _listing([f"{display_name(r.event_type)} ({int(r.events):,})"
+                                                         for r in people.itertuples()]))
         platform = activity[activity["platform_share"] >= 0.5].sort_values("quantity", ascending=False).head(2)
         if len(platform):
-            clauses.append("the platform delivered " + _listing([f"{int(r.quantity):,} '{r.event_type}'" for r in platform.itertuples()]))
-    else:
+            clauses.append("automated activity: " + _listing([f"{int(r.quantity):,} {display_name(r.event_type)}"
+                                                               for r in platform.itertuples()]))
+    elif not _anyone_active(personas, active_users):  # no activity rows beside active people: say nothing
         clauses.append("nothing was used in the last 30 days")
     if len(workflows) and workflows["attainment"].notna().any():
         known = workflows[workflows["attainment"].notna()]

@@ -187,3 +187,21 @@ def test_each_listed_reason_is_a_different_reason_with_its_peers_named(reasons):
     assert d.loc[named, "sentence"].str.contains(r"\((?:typically|true of)", regex=True).all()
     assert d["sentence"].str.contains("accounts that renewed").sum() == named.sum()
     assert (d["peer_probability"].between(0, 1)).all()
+
+
+def test_what_moved_the_risk_is_kept_for_every_scored_snapshot(scored_db):
+    """Per account and date, the feature families' points add up to the probability's distance
+    from its renewed peers, and every scored snapshot has them (the account page's chart)."""
+    with connect(scored_db, read_only=True) as con:
+        keys = con.execute("select count(*) from (select distinct account_id, as_of from risk_contributions)").fetchone()[0]
+        scored = con.execute("select count(*) from scores").fetchone()[0]
+        check = con.execute("""
+            select s.churn_probability, c.peer_probability, c.points
+            from scores s join (select account_id, as_of, sum(points) as points, any_value(peer_probability)
+                                       as peer_probability
+                                from risk_contributions group by 1, 2) c using (account_id, as_of)""").df()
+        families = {r[0] for r in con.execute("select distinct family from risk_contributions").fetchall()}
+    assert keys == scored and scored > 0
+    assert np.allclose(check["points"] / 100, check["churn_probability"] - check["peer_probability"], atol=1e-6)
+    assert {"usage", "renewal timing"} <= families
+    assert check["peer_probability"].between(0, 1).all()

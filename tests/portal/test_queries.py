@@ -171,3 +171,22 @@ def test_a_failing_background_job_reports_one_line():
         raise LookupError("no @champion model registered\nsecond line")
     job = actions.BackgroundJob("demo", work).start().wait(10)
     assert not job.ok and job.error == "LookupError: no @champion model registered"
+
+
+def test_what_moved_the_risk_names_the_families_that_moved_it_most():
+    contributions = pd.DataFrame({
+        "as_of": ["2026-09-30"] * 3 + ["2026-10-31"] * 3,
+        "family": ["usage", "support", "contract_history"] * 2,
+        "points": [2.0, 1.0, -1.0, 8.0, 0.0, -1.02],
+        "peer_probability": [0.05] * 3 + [0.07] * 3})
+    scores = pd.DataFrame({"as_of": ["2026-09-30", "2026-10-31"], "churn_probability": [0.07, 0.14]})
+    assert queries.risk_moves(contributions, scores) == (
+        "From 2026-09-30 to 2026-10-31 the churn probability went from 7% to 14%: usage +6.0 points, "
+        "support -1.0 points, the renewed peers' own level +2.0 points.")
+    assert queries.family_label("contract_history") == "Contract history"
+
+
+def test_what_moved_the_risk_needs_two_snapshots():
+    one = pd.DataFrame({"as_of": ["2026-10-31"], "family": ["usage"], "points": [1.0], "peer_probability": [0.1]})
+    assert queries.risk_moves(one, pd.DataFrame({"as_of": ["2026-10-31"], "churn_probability": [0.11]})) is None
+    assert queries.risk_moves(one.iloc[0:0], pd.DataFrame()) is None
