@@ -26,6 +26,7 @@ test: install
 bench: install
 	$(BIN)/python -m tests.benchmarks.run
 	$(BIN)/python -m tests.benchmarks.portal_under_refresh
+	$(BIN)/python -m tests.benchmarks.alerts_digest
 
 clean:
 	rm -rf data/*.duckdb data/*.duckdb.* data/app.db* data/sample mlruns/mlflow.db mlruns/[0-9]* mlruns/artifacts

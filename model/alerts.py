@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tomllib
-import typing
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -24,6 +23,7 @@ import pandas as pd
 from features.catalog import format_value, money
 from features.warehouse import has_table, replace_dates, require_table, transaction
 from model.explain import sentence
+from model.settings import typed
 
 CONFIG = Path(__file__).with_name("alerts.toml")
 SEVERITIES = ("info", "warning", "critical")
@@ -115,6 +115,7 @@ KIND_SETTINGS = {"risk_jump": RiskJump, "health_drop": HealthDrop, "delivery_gap
 @dataclass(frozen=True)
 class AlertSettings:
     compare_days: int
+    rejoin_days: int
     critical_per_owner_per_week: int
     max_snooze_days: int
     max_reason_chars: int
@@ -129,26 +130,16 @@ class AlertSettings:
         return float(self.kinds[kind].worse_by)
 
 
-def _typed(cls, raw: dict, section: str):
-    hints = typing.get_type_hints(cls)
-    names = [f.name for f in fields(cls)]
-    unknown, missing = set(raw) - set(names), set(names) - set(raw)
-    if unknown or missing:
-        raise ValueError(f"model/alerts.toml [{section}]: unknown {sorted(unknown)}, missing {sorted(missing)}")
-    cast = {int: int, float: float, str: str, tuple[str, ...]: lambda v: tuple(str(x) for x in v)}
-    return cls(**{n: cast[hints[n]](raw[n]) for n in names})
-
-
 def load_settings(path: Path | None = None) -> AlertSettings:
     with open(path or CONFIG, "rb") as f:
         raw = tomllib.load(f)
     return AlertSettings(
-        compare_days=int(raw["compare_days"]),
+        compare_days=int(raw["compare_days"]), rejoin_days=int(raw["rejoin_days"]),
         critical_per_owner_per_week=int(raw["budget"]["critical_per_owner_per_week"]),
         max_snooze_days=int(raw["actions"]["max_snooze_days"]),
         max_reason_chars=int(raw["actions"]["max_reason_chars"]),
         lead_days=int(raw["backtest"]["lead_days"]), lookback_days=int(raw["backtest"]["lookback_days"]),
-        kinds={k: _typed(cls, raw[k], k) for k, cls in KIND_SETTINGS.items() if k in raw})
+        kinds={k: typed(cls, raw[k], k, "model/alerts.toml") for k, cls in KIND_SETTINGS.items() if k in raw})
 
 
 # --- one snapshot ---------------------------------------------------------------------------------
@@ -354,8 +345,8 @@ def never_logged_in(snap: Snapshot, k: NeverLoggedIn) -> pd.DataFrame:
     sev[pct > k.warning_above] = "warning"
     sev[a["never_logged_in_users"] < k.min_users] = None
     hit = a[sev.notna()]
-    text = [f"{_say(snap, 'never_logged_in_users', r.never_logged_in_users)}: {p:.0f}% of the "
-            f"{r.seats:,.0f} licensed seats." for r, p in zip(hit.itertuples(), pct[sev.notna()])]
+    text = [f"{_say(snap, 'never_logged_in_users', r.never_logged_in_users)} ({p:.0f}% of the "
+            f"{r.seats:,.0f} licensed seats)." for r, p in zip(hit.itertuples(), pct[sev.notna()])]
     return _raised(hit, sev[sev.notna()], pct[sev.notna()], text)
 
 
@@ -430,13 +421,19 @@ def _dates(frame: pd.DataFrame, *cols: str) -> pd.DataFrame:
     return frame.assign(**{c: pd.to_datetime(frame[c]).astype("datetime64[us]") for c in cols if c in frame})
 
 
-def track(raised: pd.DataFrame, previous: pd.DataFrame | None) -> pd.DataFrame:
-    """`raised` with `first_seen` (kept from the previous run while the same account and kind stay
-    raised, else this run's date) and `notified` (when this episode last interrupted its owner)."""
+def track(raised: pd.DataFrame, earlier: pd.DataFrame | None, rejoin_days: int = 0) -> pd.DataFrame:
+    """`raised` with `first_seen` and `notified` (when this episode last interrupted its owner), kept
+    from `earlier` runs when the same account and kind was raised at the latest of them, or at any
+    run up to `rejoin_days` before this one (it cleared only briefly: the same episode); else
+    `first_seen` is this run's date."""
     out = _dates(raised, "as_of")
-    if previous is None or previous.empty:
+    if earlier is None or earlier.empty:
         return out.assign(first_seen=out["as_of"], notified=pd.NaT)
-    prev = _dates(previous, "first_seen", "notified")[["account_id", "kind", "first_seen", "notified"]]
+    e = _dates(earlier, "as_of", "first_seen", "notified")
+    now = out["as_of"].max() if len(out) else e["as_of"].max()
+    near = e[(e["as_of"] == e["as_of"].max()) | (e["as_of"] >= now - pd.Timedelta(days=rejoin_days))]
+    prev = near.sort_values("as_of").drop_duplicates(["account_id", "kind"], keep="last")[
+        ["account_id", "kind", "first_seen", "notified"]]
     out = out.merge(prev, on=["account_id", "kind"], how="left")
     out["first_seen"] = out["first_seen"].fillna(out["as_of"])
     return out
@@ -538,12 +535,14 @@ def history(con: duckdb.DuckDBPyConnection, since: dt.date | None = None) -> pd.
                        [since]).df()
 
 
-def _context(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> pd.DataFrame:
-    """What a run at `as_of` continues from: the previous run and the runs earlier in its week."""
+def _context(con: duckdb.DuckDBPyConnection, as_of: dt.date, rejoin_days: int) -> pd.DataFrame:
+    """What a run at `as_of` continues from: the previous run, the runs earlier in its week, and
+    those within `rejoin_days` (episodes that cleared briefly)."""
     if not has_table(con, "alerts"):
         return _frame(pd.DataFrame())
     previous = con.execute("select max(as_of) from alerts where as_of < ?", [as_of]).fetchall()[0][0]
-    since = min(d for d in (previous, week_start(as_of).date()) if d is not None)
+    since = min(d for d in (previous, week_start(as_of).date(), as_of - dt.timedelta(days=rejoin_days))
+                if d is not None)
     return history(con, since)
 
 
@@ -563,8 +562,7 @@ def compute(con: duckdb.DuckDBPyConnection, dates: list[dt.date], s: AlertSettin
         snap = snapshot(con, d, s)
         raised, kinds = detect(snap, s)
         earlier = known[known["as_of"] < pd.Timestamp(d)]
-        previous = earlier[earlier["as_of"] == earlier["as_of"].max()] if len(earlier) else None
-        tracked = track(raised, previous)
+        tracked = track(raised, earlier, s.rejoin_days)
         resolved = resolve(tracked, actions if i == len(dates) - 1 else None, today, s)
         run = _frame(budget(resolved, _notified_counts(earlier, d), s.critical_per_owner_per_week))
         runs.append(run)
@@ -600,7 +598,7 @@ def run(con: duckdb.DuckDBPyConnection, as_of: dt.date | None = None, all_dates:
     if target not in dates:
         raise ValueError(f"no feature snapshot at {target}; run `radar features --as-of {target}`")
     todo = [d for d in dates if d <= target] if all_dates else [target]
-    past = None if all_dates else _context(con, target)
+    past = None if all_dates else _context(con, target, s.rejoin_days)
     found, kinds = compute(con, todo, s, None if all_dates else actions, today or dt.date.today(), past, progress)
     write(con, found, kinds, todo, replace_all=all_dates)
     last = found[found["as_of"] == pd.Timestamp(target)]
