@@ -31,7 +31,8 @@ def progress(name: str, on_done: Callable[[], None] | None = None) -> None:
     job = jobs().get(name)
     if job is None:
         return
-    with st.status(f"{job.name}: running…" if job.running else job.name, expanded=True,
+    said = "running…" if job.running else ("done" if job.ok else "failed")
+    with st.status(f"{job.name.capitalize()}: {said}", expanded=True,
                    state="running" if job.running else ("complete" if job.ok else "error")) as box:
         for line in job.lines[-12:]:
             box.write(line)
