@@ -143,6 +143,8 @@ def replay(con: duckdb.DuckDBPyConnection, every_days: int | None, s: rules.Aler
         progress(f"  building snapshots every {every_days} days on the copy")
         weekly_snapshots(con, every_days)
     every = retrain_every or s.retrain_every
+    if every not in rules.RETRAIN_EVERY:
+        raise ValueError(f"retrain every must be one of {', '.join(rules.RETRAIN_EVERY)}, got {every!r}")
     models, skipped = train_models(con, snaps, names, retrain_cutoffs(stored, every), ms, progress)
     runs = rules.alert_dates(con)
     scores = score_history(models, dataset.snapshots(con), names, ms)
