@@ -135,6 +135,9 @@ def replay(con: duckdb.DuckDBPyConnection, every_days: int | None, s: rules.Aler
     """The replay on `con`, a private copy it rewrites: the stored snapshots read once for training;
     snapshots every `every_days` days rebuilt (default: the stored ones); models trained; every
     snapshot scored out of time; every alert run."""
+    every = retrain_every or s.retrain_every
+    if every not in rules.RETRAIN_EVERY:
+        raise ValueError(f"retrain every must be one of {', '.join(rules.RETRAIN_EVERY)}, got {every!r}")
     names = dataset.model_features(dataset.catalog(con))
     snaps = dataset.snapshots(con)
     snaps["as_of"] = pd.to_datetime(snaps["as_of"])
@@ -142,9 +145,6 @@ def replay(con: duckdb.DuckDBPyConnection, every_days: int | None, s: rules.Aler
     if every_days:
         progress(f"  building snapshots every {every_days} days on the copy")
         weekly_snapshots(con, every_days)
-    every = retrain_every or s.retrain_every
-    if every not in rules.RETRAIN_EVERY:
-        raise ValueError(f"retrain every must be one of {', '.join(rules.RETRAIN_EVERY)}, got {every!r}")
     models, skipped = train_models(con, snaps, names, retrain_cutoffs(stored, every), ms, progress)
     runs = rules.alert_dates(con)
     scores = score_history(models, dataset.snapshots(con), names, ms)
