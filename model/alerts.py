@@ -33,6 +33,7 @@ ACTIONS = ("acknowledge", "snooze", "dismiss")
 ALERT_COLUMNS = ["account_id", "as_of", "kind", "severity", "value", "evidence", "first_seen", "owner", "name",
                  "arr", "arr_at_risk", "delivery", "capped", "notified"]
 DATE_COLUMNS = ("as_of", "first_seen", "notified")
+RETRAIN_EVERY = ("month", "quarter")
 
 
 # --- settings -------------------------------------------------------------------------------------
@@ -121,7 +122,13 @@ class AlertSettings:
     max_reason_chars: int
     lead_days: int
     lookback_days: int
+    retrain_every: str  # the alert backtest's retraining cadence: "month" or "quarter"
     kinds: dict  # kind -> its settings dataclass, in the order alerts are detected
+
+    def __post_init__(self):
+        if self.retrain_every not in RETRAIN_EVERY:
+            raise ValueError(f"model/alerts.toml [backtest] retrain_every must be one of {', '.join(RETRAIN_EVERY)}, "
+                             f"got {self.retrain_every!r}")
 
     def label(self, kind: str) -> str:
         return self.kinds[kind].label if kind in self.kinds else kind
@@ -139,6 +146,7 @@ def load_settings(path: Path | None = None) -> AlertSettings:
         max_snooze_days=int(raw["actions"]["max_snooze_days"]),
         max_reason_chars=int(raw["actions"]["max_reason_chars"]),
         lead_days=int(raw["backtest"]["lead_days"]), lookback_days=int(raw["backtest"]["lookback_days"]),
+        retrain_every=str(raw["backtest"]["retrain_every"]),
         kinds={k: typed(cls, raw[k], k, "model/alerts.toml") for k, cls in KIND_SETTINGS.items() if k in raw})
 
 
@@ -368,8 +376,8 @@ KINDS: dict[str, Kind] = {
     "seats_under": Kind(seats_under, ("active_users_over_seats", "active_users_30d", "seats")),
     "never_logged_in": Kind(never_logged_in, ("never_logged_in_users", "seats")),
 }
-# kinds that read the churn model (silence only for its critical level); the backtest reports the
-# others apart, since the model scores history it was trained on
+# kinds that read the churn model (silence only for its critical level): the backtest runs them
+# only where an out-of-time model exists (model/alerts_backtest.py) and also reports the others apart
 MODEL_KINDS = ("risk_jump", "renewal_risk", "silence")
 NEEDS = {"scores": ("churn_probability", "no churn scores at this snapshot (run `radar score`)"),
          "scores_then": ("churn_probability_then", "no churn scores at a snapshot {days}+ days earlier"),
@@ -632,7 +640,7 @@ def ordered(alerts: pd.DataFrame) -> pd.DataFrame:
 # --- backtest -------------------------------------------------------------------------------------
 
 def backtest_figures(alerts: pd.DataFrame, churns: pd.DataFrame, s: AlertSettings,
-                     kinds: list[str] | None = None) -> dict:
+                     kinds: list[str] | None = None, since: dt.date | None = None) -> dict:
     """Would the alerts have warned us, and at what cost in interruptions?
 
     `alerts`: every run over the history (compute over all dates); `churns`: (account_id, churn_date).
@@ -640,7 +648,12 @@ def backtest_figures(alerts: pd.DataFrame, churns: pd.DataFrame, s: AlertSetting
     critical alert (of `kinds`, default all) `lead_days`..`lookback_days` before; per owner and ISO
     week over the history: new alerts (first seen that week), critical alerts that interrupted, and
     critical alerts due before the cap, from the week after the first run (which finds every standing
-    alert new). Also how many alerted accounts did not churn."""
+    alert new). Also how many alerted accounts did not churn.
+
+    `since`: the first run at which every kind counted could fire (the alert backtest's first
+    out-of-time model). Churns are then counted from `since` + `lead_days` (`left_out`: the earlier
+    ones, which no such run could have warned in time), and the weekly load and the alerted accounts
+    from `since` on; a critical alert of an earlier run still counts for a churn it preceded."""
     a = _dates(alerts, "as_of", "first_seen")
     if kinds is not None:
         a = a[a["kind"].isin(kinds)]
@@ -648,27 +661,31 @@ def backtest_figures(alerts: pd.DataFrame, churns: pd.DataFrame, s: AlertSetting
     if not runs:
         raise ValueError("no alert runs to backtest")
     start, end = pd.Timestamp(runs[0]), pd.Timestamp(runs[-1])
+    frm = max(pd.Timestamp(since), start) if since is not None else start
     c = churns.assign(churn_date=pd.to_datetime(churns["churn_date"]))
     c = c[(c["churn_date"] >= start + pd.Timedelta(days=s.lead_days)) & (c["churn_date"] <= end)]
+    left_out = c[c["churn_date"] < frm + pd.Timedelta(days=s.lead_days)].drop_duplicates(["account_id", "churn_date"])
+    c = c[c["churn_date"] >= frm + pd.Timedelta(days=s.lead_days)]
     crit = a[a["severity"] == "critical"][["account_id", "as_of"]]
     hits = c.merge(crit, on="account_id")
     lead = (hits["churn_date"] - hits["as_of"]).dt.days
     warned = hits[(lead >= s.lead_days) & (lead <= s.lookback_days)][["account_id", "churn_date"]].drop_duplicates()
-    critical_accounts = set(crit["account_id"])
+    critical_accounts = set(crit.loc[crit["as_of"] >= frm, "account_id"])
     churned_ever = set(churns["account_id"])
     owners = sorted(set(_dates(alerts, "as_of")["owner"].dropna()))
     # the first run finds every standing alert "new": the weekly load is counted from the week after it
-    weeks = pd.date_range(week_start(start) + pd.Timedelta(days=7), week_start(end), freq="7D")
+    weeks = pd.date_range(week_start(frm) + pd.Timedelta(days=7), week_start(end), freq="7D")
 
     def per_week(rows: pd.DataFrame, when: str) -> dict:
-        rows = rows[rows[when].map(week_start) > week_start(start)]
+        rows = rows[rows[when].map(week_start) > week_start(frm)]
         counts = rows.assign(week=rows[when].map(week_start)).groupby(["owner", "week"]).size()
         full = counts.reindex(pd.MultiIndex.from_product([owners, weeks], names=["owner", "week"]), fill_value=0)
         return {"median": float(full.median()) if len(full) else 0.0, "max": int(full.max()) if len(full) else 0,
                 "mean": float(full.mean()) if len(full) else 0.0}
     new = a[a["first_seen"] == a["as_of"]]
     return {
-        "runs": len(runs), "from": start.date(), "to": end.date(),
+        "runs": len(runs), "from": start.date(), "to": end.date(), "since": frm.date(),
+        "runs_since": sum(pd.Timestamp(r) >= frm for r in runs), "left_out": len(left_out),
         "churns": len(c.drop_duplicates(["account_id", "churn_date"])), "warned": len(warned),
         "warned_share": len(warned) / max(len(c.drop_duplicates(["account_id", "churn_date"])), 1),
         "accounts_with_critical": len(critical_accounts),
