@@ -27,6 +27,8 @@ bench: install
 	$(BIN)/python -m tests.benchmarks.run
 	$(BIN)/python -m tests.benchmarks.portal_under_refresh
 	$(BIN)/python -m tests.benchmarks.alerts_digest
+	$(BIN)/python -m tests.benchmarks.feature_speed
+	$(BIN)/python -m tests.benchmarks.spark_scale
 
 clean:
 	rm -rf data/*.duckdb data/*.duckdb.* data/app.db* data/sample mlruns/mlflow.db mlruns/[0-9]* mlruns/artifacts

@@ -8,23 +8,34 @@ Every file under sql/ opens with a header of `--` lines:
 
 `reads` names every table the file selects from: other SQL files (by file name, without .sql)
 or the run's inputs (source tables and the parameter tables registered from typed config).
-`kind` says what the file becomes: `view` (a temporary view), `table` (a temporary table,
-the default), `mart` (a table the warehouse keeps) or `query` (run by a caller with its own
-parameters; the runner leaves it alone). Values come in as bound parameters (`$name`), never
-as text pasted into the SQL.
+`kind` says what the file becomes:
+
+- `view`: a temporary view; `table` (the default): a temporary table;
+- `grain by COLUMN`: a day grain an incremental build keeps between builds (schema
+  `feature_state`): a full build rewrites it, an incremental one replaces the rows whose COLUMN
+  is after `$since`, so the file must read only such rows;
+- `mart` / `mart by as_of`: a table the warehouse keeps for the portal, built here as a temporary
+  table and published by the caller (whole, or only the dates a build replaces);
+- `query`: run by a caller with its own parameters; the runner leaves it alone.
+
+Values come in as bound parameters (`$name`), never as text pasted into the SQL. The same
+files run on Spark (features/spark_engine.py), transpiled by sqlglot.
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
 import duckdb
 
 SQL_ROOT = Path(__file__).parent / "sql"
-KINDS = ("view", "table", "mart", "query")
+KINDS = ("view", "table", "grain", "mart", "query")
+STATE_SCHEMA = "feature_state"  # where kept grains live in the warehouse
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 _COMMENT = re.compile(r"--[^\n]*|'(?:[^']|'')*'")  # comments and string literals hold no parameters
 
@@ -42,6 +53,7 @@ class SqlModel:
     grain: str
     reads: tuple[str, ...]
     sql: str
+    by: str | None = None  # for `grain by` / `mart by`: the column an incremental build replaces by
 
     @property
     def where(self) -> str:
@@ -72,21 +84,35 @@ def parse(path: Path) -> SqlModel:
     where = f"{path.parent.name}/{path.name}"
     if "grain" not in header:
         raise RunnerError(f"{where}: the header must say its grain (-- grain: one row per ...)")
-    kind = header.get("kind", "table").split()[0] if header.get("kind") else "table"
+    words = header.get("kind", "").split()
+    kind = words[0] if words else "table"
     if kind not in KINDS:
         raise RunnerError(f"{where}: kind '{kind}' is not one of {', '.join(KINDS)}")
+    by = words[2] if len(words) > 2 and words[1] == "by" else None
+    if kind == "grain" and by is None:
+        raise RunnerError(f"{where}: a grain names the column an incremental build replaces by "
+                          f"(-- kind: grain by event_date)")
+    if by is not None and kind not in ("grain", "mart"):
+        raise RunnerError(f"{where}: only a grain or a mart is replaced `by` a column")
     reads = tuple(r.strip() for r in header.get("reads", "").split(",") if r.strip())
-    return SqlModel(path.stem, Path(path), kind, header["grain"], reads, text)
+    return SqlModel(path.stem, Path(path), kind, header["grain"], reads, text, by)
 
 
 def load_models(root: Path = SQL_ROOT) -> dict[str, SqlModel]:
     """Every SQL file below `root` that the runner materialises (kind `query` files are skipped),
     by name. Refuses two files of one name, and a file whose SQL reads a table its header does
     not list (or lists one it never reads)."""
+    paths = sorted(Path(root).rglob("*.sql"))
+    return dict(_load(tuple((p, p.stat().st_mtime_ns, p.stat().st_size) for p in paths)))
+
+
+@lru_cache(maxsize=16)
+def _load(files: tuple[tuple[Path, int, int], ...]) -> tuple[tuple[str, SqlModel], ...]:
+    """load_models for these files as they are now (a file that changes is read again)."""
     models: dict[str, SqlModel] = {}
     parser = duckdb.connect()
     try:
-        for path in sorted(Path(root).rglob("*.sql")):
+        for path, _, _ in files:
             m = parse(path)
             if m.kind == "query":
                 continue
@@ -96,7 +122,7 @@ def load_models(root: Path = SQL_ROOT) -> dict[str, SqlModel]:
             models[m.name] = m
     finally:
         parser.close()
-    return models
+    return tuple(models.items())
 
 
 def tables_read(con: duckdb.DuckDBPyConnection, sql: str) -> set[str]:
@@ -165,16 +191,23 @@ def plan(models: Mapping[str, SqlModel], targets: Sequence[str], inputs: Iterabl
     return order
 
 
-class Runner:
-    """Builds SQL models on one connection with the given inputs and bound values.
+@dataclass(frozen=True)
+class Keep:
+    """Grains are kept in the warehouse: rebuilt whole (`since` None) or after `since` only."""
+    since: dt.date | None = None
 
-    `sources` are tables the warehouse already holds; parameter tables are registered with
-    `register`. Each model is materialised at most once per Runner, after what it reads.
+
+class BaseRunner:
+    """What every engine's runner shares: the models, the bound values, the inputs, the order.
+
+    `sources` are tables the engine already holds; parameter tables are registered with
+    `register`. Each model is materialised at most once per runner, after what it reads.
+    Subclasses say how a model, an input table and a query are made and read.
     """
+    engine = "base"
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, sources: Iterable[str] = (),
-                 params: Mapping[str, object] | None = None, models: Mapping[str, SqlModel] | None = None):
-        self.con = con
+    def __init__(self, sources: Iterable[str] = (), params: Mapping[str, object] | None = None,
+                 models: Mapping[str, SqlModel] | None = None):
         self.models = dict(models if models is not None else load_models())
         self.params = dict(params or {})
         self.inputs = set(sources)
@@ -183,31 +216,26 @@ class Runner:
             raise RunnerError(f"{', '.join(self.models[c].where for c in clash)}: named like a source table")
 
     def register(self, name: str, columns: Sequence[tuple[str, str]], rows: Iterable[Sequence]) -> None:
-        """Create temporary table `name` (columns as (name, type)) holding `rows`: a run input."""
+        """Make input table `name` (columns as (name, type)) holding `rows`."""
         if name in self.models:
             raise RunnerError(f"input '{name}' has the name of {self.models[name].where}")
-        ddl = ", ".join(f"{c} {t}" for c, t in columns)
-        self.con.execute(f"create or replace temp table {name} ({ddl})")
-        rows = [list(r) for r in rows]
-        if rows:
-            marks = ", ".join("?" for _ in columns)
-            self.con.executemany(f"insert into {name} values ({marks})", rows)
-        self.inputs.add(name)
-
-    def provide(self, name: str, sql: str, params: Sequence | None = None) -> None:
-        """Make `name` from the caller's query instead of its SQL file (e.g. the spine of a
-        feature table that already exists), as a temporary table and a run input."""
-        self.con.execute(f"create or replace temp table {name} as {sql}", params or [])
+        self._register(name, list(columns), [list(r) for r in rows])
         self.inputs.add(name)
 
     def register_list(self, name: str, column: str, values: Iterable, typ: str = "varchar") -> None:
-        self.register(name, [(column, typ)], ([v] for v in values))
+        """One-column input table; each value once, in first-seen order."""
+        self.register(name, [(column, typ)], ([v] for v in dict.fromkeys(values)))
 
     def build(self, *targets: str) -> list[str]:
         """Materialise `targets` and what they read that this run has not built yet; return what was built."""
         done = []
         for m in plan(self.models, targets, self.inputs | set(self.built)):
-            self._materialise(m)
+            missing = [p for p in m.params if p not in self.params]
+            if missing:
+                raise RunnerError(f"{m.where} uses ${', $'.join(missing)}, which the run does not bind")
+            if m.kind == "view" and m.params:
+                raise RunnerError(f"{m.where}: a view cannot take bound parameters; make it a table")
+            self._materialise(m, {p: self.params[p] for p in m.params})
             self.built.append(m.name)
             done.append(m.name)
         return done
@@ -216,17 +244,79 @@ class Runner:
         """A built model or an input as a pandas frame (building it first when needed)."""
         if name not in self.inputs:
             self.build(name)
-        return self.con.execute(f"select * from {name}").df()
+        return self.query_df(f"select * from {name}")
 
-    def _materialise(self, m: SqlModel) -> None:
-        missing = [p for p in m.params if p not in self.params]
-        if missing:
-            raise RunnerError(f"{m.where} uses ${', $'.join(missing)}, which the run does not bind")
-        if m.kind == "view" and m.params:
-            raise RunnerError(f"{m.where}: a view cannot take bound parameters; make it a table")
-        create = {"view": "create or replace temp view", "table": "create or replace temp table",
-                  "mart": "create or replace table"}[m.kind]
+    def rows(self, sql: str) -> list[tuple]:
+        """A small query's rows as tuples (engine SQL: DuckDB's dialect, transpiled where needed)."""
+        raise NotImplementedError
+
+    def columns(self, name: str) -> list[tuple[str, str]]:
+        """(column, type) of a built model or input; types in DuckDB's spelling (VARCHAR, DOUBLE ...)."""
+        raise NotImplementedError
+
+    def query_df(self, sql: str):
+        raise NotImplementedError
+
+    def _register(self, name: str, columns: list[tuple[str, str]], rows: list[list]) -> None:
+        raise NotImplementedError
+
+    def _materialise(self, m: SqlModel, values: dict[str, object]) -> None:
+        raise NotImplementedError
+
+
+class Runner(BaseRunner):
+    """Builds SQL models on one DuckDB connection.
+
+    With `keep`, grains live in schema feature_state between builds (see `Keep`); without, they
+    are temporary tables like the rest. Marts are temporary tables the caller publishes.
+    """
+    engine = "duckdb"
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, sources: Iterable[str] = (),
+                 params: Mapping[str, object] | None = None, models: Mapping[str, SqlModel] | None = None,
+                 keep: Keep | None = None):
+        super().__init__(sources, params, models)
+        self.con = con
+        self.keep = keep
+
+    def provide(self, name: str, sql: str, params: Sequence | None = None) -> None:
+        """Make `name` from the caller's query instead of its SQL file (e.g. the spine of a
+        feature table that already exists), as a temporary table and a run input."""
+        self.con.execute(f"create or replace temp table {name} as {sql}", params or [])
+        self.inputs.add(name)
+
+    def rows(self, sql: str) -> list[tuple]:
+        return self.con.execute(sql).fetchall()
+
+    def query_df(self, sql: str):
+        return self.con.execute(sql).df()
+
+    def columns(self, name: str) -> list[tuple[str, str]]:
+        return [(r[0], r[1]) for r in self.con.execute(f"describe select * from {name}").fetchall()]
+
+    def _register(self, name: str, columns: list[tuple[str, str]], rows: list[list]) -> None:
+        ddl = ", ".join(f"{c} {t}" for c, t in columns)
+        self.con.execute(f"create or replace temp table {name} ({ddl})")
+        if rows:  # one insert of column lists, not one per row
+            cols = ", ".join(f"unnest(cast(? as {t}[]))" for _, t in columns)
+            self.con.execute(f"insert into {name} select {cols}", [[r[i] for r in rows] for i in range(len(columns))])
+
+    def _materialise(self, m: SqlModel, values: dict[str, object]) -> None:
         try:
-            self.con.execute(f"{create} {m.name} as\n{m.sql}", {p: self.params[p] for p in m.params})
+            if m.kind == "grain" and self.keep is not None:
+                self._keep_grain(m, values)
+            else:
+                create = "create or replace temp view" if m.kind == "view" else "create or replace temp table"
+                self.con.execute(f"{create} {m.name} as\n{m.sql}", values)
         except duckdb.Error as e:
             raise RunnerError(f"{m.where}: {str(e).splitlines()[0]}") from e
+
+    def _keep_grain(self, m: SqlModel, values: dict[str, object]) -> None:
+        kept = f"{STATE_SCHEMA}.{m.name}"
+        self.con.execute(f"create schema if not exists {STATE_SCHEMA}")
+        if self.keep.since is None:
+            self.con.execute(f"create or replace table {kept} as\n{m.sql}", values)
+        else:
+            self.con.execute(f"delete from {kept} where {m.by} > ?", [self.keep.since])
+            self.con.execute(f"insert into {kept} by name\n{m.sql}", values)
+        self.con.execute(f"create or replace temp view {m.name} as select * from {kept}")

@@ -158,16 +158,12 @@ def replay(con: duckdb.DuckDBPyConnection, every_days: int | None, s: rules.Aler
 def weekly_snapshots(con: duckdb.DuckDBPyConnection, every_days: int) -> None:
     """Rebuild features and health at dates `every_days` apart ending on the data end (the pipeline
     builds month ends; the replay needs the runs a team would see)."""
-    from unittest import mock
     from features import health, pipeline
     from features.inputs import observation_dates
-
-    def dates(c, warmup_days):
-        months = observation_dates(c, warmup_days)
-        steps = pd.date_range(end=months[-1], start=months[0], freq=f"{every_days}D")
-        return sorted({d.date() for d in steps} | {months[-1]})
-    with mock.patch.object(pipeline, "observation_dates", dates):
-        pipeline.run(con, progress=lambda *a, **k: None)
+    from features.settings import load_settings
+    months = observation_dates(con, load_settings().warmup_days)
+    steps = pd.date_range(end=months[-1], start=months[0], freq=f"{every_days}D")
+    pipeline.run(con, progress=lambda *a, **k: None, dates=sorted({d.date() for d in steps} | {months[-1]}))
     health.run(con)
 
 

@@ -43,7 +43,8 @@ def cmd_ingest(a) -> int:
 
 
 def cmd_features(a) -> int:
-    jobs.features(Path(a.db), a.as_of, _path(a.out), _say, wait=not a.no_wait)
+    jobs.features(Path(a.db), a.as_of, _path(a.out), _say, wait=not a.no_wait, full=a.full,
+                  engine=a.engine, master=a.master, source=_path(a.from_))
     return 0
 
 
@@ -116,7 +117,10 @@ EXAMPLES = {
     "sample": "radar sample --out data/sample --accounts 400 --months 36\n"
               "  radar sample --out data/plans --months 12 --pricing plans --sources required",
     "ingest": "radar ingest data/sample --db data/radar.duckdb",
-    "features": "radar features                 # every month end\n  radar features --as-of 2026-10-31",
+    "features": "radar features                 # the dates new since the last build\n"
+                "  radar features --full          # every month end again\n"
+                "  radar features --as-of 2026-10-31\n"
+                "  radar features --engine spark --master spark://host:7077 --out /shared/radar.spark",
     "health": "radar health --out health.parquet\n  radar health --fit                 # propose, write nothing\n"
               "  radar health --fit --accept --to data/health.fitted.toml",
     "train": "radar train                    # on everything known today\n  radar train --as-of 2026-06-30",
@@ -191,8 +195,18 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--db", **db)
     s.add_argument("--no-wait", action="store_true",
                    help="if another job is writing the warehouse, stop at once (exit 1) instead of waiting for it")
-    s.add_argument("--as-of", type=_date, default=None, help="one observation date (default: every month end)")
-    s.add_argument("--out", default=None, help="also write the snapshots as Parquet here")
+    s.add_argument("--as-of", type=_date, default=None,
+                   help="one observation date (default: every month end, building only those new or changed)")
+    s.add_argument("--out", default=None, help="also write the snapshots as Parquet here (every date; with "
+                                               "--as-of, that one); with --engine spark: the folder Spark writes "
+                                               "(default: NAME.spark beside the warehouse)")
+    s.add_argument("--full", action="store_true", help="rebuild every date, not only the new or changed ones")
+    s.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb",
+                   help="where the feature SQL runs; spark needs `pip install .[spark]` and Java 17 (docs/scale.md)")
+    s.add_argument("--master", default=None, help="Spark master URL (default: local[*], or Spark Connect "
+                                                  "at $SPARK_REMOTE when set)")
+    s.add_argument("--from", dest="from_", default=None, metavar="PATH",
+                   help="load a folder a Spark run wrote instead of building")
 
     s = _command(sub, "health", "score every snapshot with the rule-based health score", cmd_health)
     s.add_argument("--db", **db)

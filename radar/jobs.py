@@ -39,7 +39,9 @@ def ingest(source_dir: Path, db: Path, say: Say, wait: bool = True, data_end: dt
     return summary
 
 
-def features(db: Path, as_of: dt.date | None, out: Path | None, say: Say, wait: bool = True):
+def features(db: Path, as_of: dt.date | None, out: Path | None, say: Say, wait: bool = True,
+             full: bool = False, engine: str = "duckdb", master: str | None = None, source: Path | None = None):
+    """Build (or, with `source`, load a Spark run's folder) on a copy of the warehouse and swap it in."""
     from features import appstore, pipeline
     from features.publish import publishing
     from features.warehouse import open_existing
@@ -47,10 +49,25 @@ def features(db: Path, as_of: dt.date | None, out: Path | None, say: Say, wait: 
     open_existing(db, read_only=True).close()  # a missing warehouse says how to make one (read-only: readers never block it)
     with publishing(db, "features", wait=wait, say=say) as work, open_existing(work) as con:
         appstore.export_edits(con, appstore.engine())
-        frame = pipeline.run(con, as_of, out, progress=say)
+        if source is not None:
+            from features.spark_folder import load
+            frame = load(con, source, as_of, progress=say)
+        elif engine == "spark":
+            frame = _spark_engine().run(con, out or db.with_name(db.stem + ".spark"), master, as_of, progress=say)
+        else:
+            frame = pipeline.run(con, as_of, out, progress=say, full=full)
     say(f"features: {len(frame):,} snapshots x {frame.shape[1] - 2} features "
         f"({frame['as_of'].nunique()} dates) in {time.perf_counter() - t0:.1f}s")
     return frame
+
+
+def _spark_engine():
+    """features.spark_engine, or a LookupError that says what to install."""
+    from importlib.util import find_spec
+    if missing := [m for m in ("pyspark", "sqlglot") if find_spec(m) is None]:  # found, not imported
+        raise LookupError(f"--engine spark needs {' and '.join(missing)}: pip install '.[spark]' (and Java 17)")
+    from features import spark_engine
+    return spark_engine
 
 
 def health(db: Path, as_of: dt.date | None, out: Path | None, say: Say, wait: bool = True):

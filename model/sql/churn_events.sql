@@ -11,10 +11,11 @@ last_days as (
 )
 select l.account_id, l.last_day as churn_date
 from last_days as l
-where l.last_day + to_days(cast($grace_days as integer)) <= $cutoff
+-- in days, not last_day + grace: a contract that never ends (9999-12-31) would pass Spark's last date
+where date_diff('day', l.last_day, $cutoff) >= $grace_days
   and not exists (
       select 1 from known as k
       where k.account_id = l.account_id
-        and k.start_date <= l.last_day + to_days(cast($grace_days as integer))
+        and date_diff('day', l.last_day, k.start_date) <= $grace_days
         and k.end_date > l.last_day
   )

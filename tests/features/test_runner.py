@@ -108,3 +108,34 @@ def test_marts_build_on_their_own_from_a_fresh_connection(tiny_db):
         assert all(has_table(con, t) for t in ("user_activity", "recent_activity", "adoption_personas"))
         assert not has_table(con, "spine")
         assert con.execute("select count(*) from user_activity where account_id = 'A'").fetchone()[0] == 3
+
+
+def test_a_grain_names_the_column_an_incremental_build_replaces_by(tmp_path):
+    root = sql_dir(tmp_path, days="-- grain: one row per n\n-- reads: src\n-- kind: grain\nselect n from src\n")
+    with pytest.raises(RunnerError, match=r"families/days.sql: a grain names the column .* \(-- kind: grain by event_date\)"):
+        load_models(root)
+    root = sql_dir(tmp_path, days="-- grain: one row per n\n-- reads: src\n-- kind: table by n\nselect n from src\n")
+    with pytest.raises(RunnerError, match="only a grain or a mart is replaced `by` a column"):
+        load_models(root)
+
+
+def test_a_kept_grain_is_rewritten_by_a_full_build_and_redone_after_since_by_an_incremental_one(tmp_path):
+    from features.runner import Keep
+    root = sql_dir(tmp_path, days="-- grain: one row per n after $since\n-- reads: src\n-- kind: grain by n\n"
+                                  "select n, n * 10 as v from src where n > $since\n")
+    con = duckdb.connect()
+    con.execute("create table src as select * from range(5) as r(n)")
+    Runner(con, ["src"], {"since": -1}, load_models(root), keep=Keep(None)).build("days")
+    con.execute("update src set n = n + 100 where n >= 3")  # rows after `since` change; earlier ones do not
+    Runner(con, ["src"], {"since": 2}, load_models(root), keep=Keep(2)).build("days")
+    assert con.execute("select n from feature_state.days order by n").fetchall() == [(0,), (1,), (2,), (103,), (104,)]
+    assert con.execute("select count(*) from days").fetchone()[0] == 5  # the run reads the kept table
+
+
+def test_without_keep_a_grain_is_a_temporary_table_like_the_rest(tmp_path):
+    root = sql_dir(tmp_path, days="-- grain: one row per n\n-- reads: src\n-- kind: grain by n\n"
+                                  "select n from src where n > $since\n")
+    r = runner(root, since=0)
+    assert r.df("days")["n"].tolist() == [1, 2, 3, 4]
+    assert r.con.execute("select count(*) from information_schema.schemata "
+                         "where schema_name = 'feature_state'").fetchone()[0] == 0

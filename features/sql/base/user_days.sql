@@ -1,6 +1,7 @@
--- grain: one row per (account_id, user_id, event_date) with any event by that user
+-- grain: one row per (account_id, user_id, event_date) with any event by that user, for the
+-- days after $since (every day in a full build)
 -- reads: stg_events
-select account_id, user_id, event_date, count(*) as events
+select distinct account_id, user_id, event_date
 from stg_events
 where user_id is not null
-group by account_id, user_id, event_date
+  and occurred_at >= cast($since + 1 as timestamp)  -- the days after $since, read by time

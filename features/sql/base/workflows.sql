@@ -3,4 +3,4 @@
 -- reads: configured_workflows, type_days
 select w.name, w.event_type, w.persona, w.per_user_per_30d, w.description
 from configured_workflows as w
-where w.event_type in (select event_type from type_days)
+where w.event_type in (select td.event_type from type_days as td)

@@ -2,16 +2,16 @@
 -- reads: spine, persona_counts, key_personas, workflow_attainment
 with personas as (
     select account_id, as_of,
-           sum(active_30d) * 1.0 / nullif(sum(registered), 0) as persona_coverage
+           cast(sum(active_30d) as double) / nullif(sum(registered), 0) as persona_coverage
     from persona_counts
-    where persona in (select persona from key_personas)
+    where persona in (select k.persona from key_personas as k)
     group by account_id, as_of
 ),
 flows as (
     select account_id, as_of,
-           avg(case when attainment >= 1 then 1.0 when attainment is not null then 0.0 end)
-               as workflows_on_target_share,
-           1 - sum(by_persona) * 1.0 / nullif(sum(by_anyone), 0) as workflows_by_wrong_persona_share
+           avg(case when attainment >= 1 then cast(1 as double)
+                    when attainment is not null then cast(0 as double) end) as workflows_on_target_share,
+           1 - cast(sum(by_persona) as double) / nullif(sum(by_anyone), 0) as workflows_by_wrong_persona_share
     from workflow_attainment
     group by account_id, as_of
 )

@@ -3,8 +3,8 @@
 with known as (
     select s.account_id, s.as_of, c.contract_id, c.start_date, c.end_date, c.arr, c.seats, c.discount,
            (c.start_date <= s.as_of and (c.end_date is null or c.end_date >= s.as_of)) as covers_now,
-           (c.start_date <= s.as_of - interval 365 day
-            and (c.end_date is null or c.end_date >= s.as_of - interval 365 day)) as covered_year_ago
+           (c.start_date <= s.as_of - 365
+            and (c.end_date is null or c.end_date >= s.as_of - 365)) as covered_year_ago
     from spine as s
     join stg_contracts as c on c.account_id = s.account_id and c.start_date <= s.as_of
 ),
@@ -28,7 +28,7 @@ totals as (
 )
 select t.account_id, t.as_of, t.arr, t.seats, t.tenure_days, t.days_to_renewal, t.discount,
        case when t.arr_year_ago > 0 then t.arr / t.arr_year_ago - 1 end as arr_change_12m,
-       case when prev.seats > 0 then cur.seats * 1.0 / prev.seats - 1 end as seat_change_last_renewal
+       case when prev.seats > 0 then cast(cur.seats as double) / prev.seats - 1 end as seat_change_last_renewal
 from totals as t
 left join seat_history as cur on cur.account_id = t.account_id and cur.as_of = t.as_of and cur.newest = 1
 left join seat_history as prev on prev.account_id = t.account_id and prev.as_of = t.as_of and prev.newest = 2

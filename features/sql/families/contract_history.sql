@@ -37,13 +37,13 @@ history as (
     select k.account_id, k.as_of,
            sum(k.is_renewal) as renewals_survived,
            sum(case when k.change_day > t.term_start and k.is_renewal = 0 then 1 else 0 end) as midterm_changes_this_term,
-           sum(case when k.change_day > k.as_of - interval ($changes_days) day and k.arr_after > k.arr_prior
+           sum(case when date_diff('day', k.change_day, k.as_of) < $changes_days and k.arr_after > k.arr_prior
                     then 1 else 0 end) as arr_raised_180d,
-           sum(case when k.change_day > k.as_of - interval ($changes_days) day and k.arr_after < k.arr_prior
+           sum(case when date_diff('day', k.change_day, k.as_of) < $changes_days and k.arr_after < k.arr_prior
                     then 1 else 0 end) as arr_cut_180d,
-           sum(case when k.change_day > k.as_of - interval ($changes_days) day and k.lines_after > k.lines_prior
+           sum(case when date_diff('day', k.change_day, k.as_of) < $changes_days and k.lines_after > k.lines_prior
                     then k.lines_after - k.lines_prior else 0 end) as lines_added_180d,
-           sum(case when k.change_day > k.as_of - interval ($changes_days) day and k.lines_after < k.lines_prior
+           sum(case when date_diff('day', k.change_day, k.as_of) < $changes_days and k.lines_after < k.lines_prior
                     then k.lines_prior - k.lines_after else 0 end) as lines_dropped_180d
     from known_changes as k
     left join term as t on t.account_id = k.account_id and t.as_of = k.as_of
@@ -59,10 +59,11 @@ last_renewal as (
 )
 select s.account_id, s.as_of,
        coalesce(h.renewals_survived, 0) as renewals_survived,
-       round(cast(date_diff('day', t.term_start, t.term_end) + 1 as double) / 30.4375) as term_months,
+       -- 30.4375: the days in an average month (as a double: a bare 30.4375 is a DECIMAL in Spark)
+       round(cast(date_diff('day', t.term_start, t.term_end) + 1 as double) / cast(30.4375 as double)) as term_months,
        cast(date_diff('day', t.term_start, s.as_of) as double)
            / (date_diff('day', t.term_start, t.term_end) + 1) as term_elapsed_share,
-       case when t.term_end <= s.as_of + interval ($long_days) day then 1 else 0 end as term_ends_within_90d,
+       case when date_diff('day', s.as_of, t.term_end) <= $long_days then 1 else 0 end as term_ends_within_90d,
        t.billing_period_months,
        t.products_in_force,
        case when t.arr_in_force > 0 then (t.arr_in_force - t.main_arr) / t.arr_in_force end as addon_arr_share,

@@ -1,8 +1,8 @@
 -- grain: one row per (account_id, as_of) in the spine: ratios across families
 -- reads: spine, usage, seats, commercial
 select s.account_id, s.as_of,
-       u.active_users_30d * 1.0 / nullif(c.seats, 0) as active_users_over_seats,
-       st.never_logged_in_users * 1.0 / nullif(st.registered_users, 0) as never_logged_in_share
+       cast(u.active_users_30d as double) / nullif(c.seats, 0) as active_users_over_seats,
+       cast(st.never_logged_in_users as double) / nullif(st.registered_users, 0) as never_logged_in_share
 from spine as s
 left join usage as u on u.account_id = s.account_id and u.as_of = s.as_of
 left join seats as st on st.account_id = s.account_id and st.as_of = s.as_of

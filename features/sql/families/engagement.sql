@@ -8,8 +8,8 @@ with seen as (
 )
 select account_id, as_of,
        date_diff('day', max(touch_date), as_of) as days_since_last_touchpoint,
-       sum(case when touch_date > as_of - interval ($long_days) day then 1 else 0 end) as touchpoints_90d,
-       date_diff('day', max(case when kind in (select kind from qbr_kinds) then touch_date end), as_of)
+       sum(case when date_diff('day', touch_date, as_of) < $long_days then 1 else 0 end) as touchpoints_90d,
+       date_diff('day', max(case when kind in (select q.kind from qbr_kinds as q) then touch_date end), as_of)
            as days_since_last_qbr
 from seen
 group by account_id, as_of

@@ -5,7 +5,7 @@
 with settings as (
     select s.account_id, s.as_of, t.trait, t.value, cast(t.as_of as date) as set_on,
            row_number() over (partition by s.account_id, s.as_of, t.trait
-                              order by t.as_of desc, t.origin desc) as recency
+                              order by t.as_of desc, t.origin desc, t.value) as recency
     from spine as s
     join stg_traits as t
       on t.account_id = s.account_id

@@ -1,17 +1,14 @@
--- grain: one row per (account_id, as_of, workflow) for configured workflows
+-- grain: one row per (account_id, as_of, workflow) for the workflows in the data
 -- attainment: events done by the intended persona in the $recent_days days up to as_of over
 -- (its target per user per 30 days x its registered users)
--- reads: workflow_user_days, workflows, obs_dates, stg_users, spine, persona_counts
+-- reads: workflow_days, obs_days, spine, workflows, persona_counts
 with done as (
-    select e.account_id, o.as_of, w.name as workflow,
-           sum(case when u.persona = w.persona then e.events else 0 end) as by_persona,
-           sum(e.events) as by_anyone
-    from workflow_user_days as e
-    join workflows as w on w.event_type = e.event_type
-    join obs_dates as o
-      on e.event_date <= o.as_of and e.event_date > o.as_of - interval ($recent_days) day
-    left join stg_users as u on u.user_id = e.user_id
-    group by e.account_id, o.as_of, w.name
+    select wd.account_id, o.as_of, wd.workflow,
+           sum(wd.by_persona) as by_persona, sum(wd.by_anyone) as by_anyone
+    from workflow_days as wd
+    join obs_days as o on o.event_date = wd.event_date
+    where o.age_days < $recent_days
+    group by wd.account_id, o.as_of, wd.workflow
 )
 select s.account_id, s.as_of, w.name as workflow,
        coalesce(d.by_persona, 0) as by_persona,

@@ -1,0 +1,126 @@
+"""`make bench`: the feature build against the least any point-in-time usage feature needs, and
+an incremental refresh against a full build. Not part of `make test`.
+
+    python -m tests.benchmarks.feature_speed [--accounts 600] [--months 24] [--repeats 3]
+
+Each repeat runs, in turn so the machine's load hits all three alike:
+- the bare scan: the daily user grain built from `events` (one GROUP BY, the least any
+  point-in-time usage feature needs);
+- the full build: `pipeline.run(full=True)` (every date, features, catalog, marts and build
+  state written), which is `radar features --full` without the copy and swap;
+- the incremental refresh: a warehouse cut at the month end before the sample's end and fully
+  built (once, untimed) is copied, its sources replaced by the whole sample (as an ingest
+  carrying the feature state over would), and `pipeline.run()` builds what is new; its features
+  are checked against the full build's.
+"""
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from tests.benchmarks.run import END, machine, quiet
+from tests.benchmarks.timing import median_seconds
+from tests.features.months import cut_at, restore_sources
+
+BARE = ("create or replace temp table bare_user_days as select account_id, user_id, "
+        "cast(occurred_at as date) as event_date, count(*) as events from events "
+        "where user_id is not null group by account_id, user_id, cast(occurred_at as date)")
+
+
+def sample(work: Path, accounts: int, months: int) -> tuple[Path, int]:
+    from features.ingest import ingest
+    from features.sample.generate import generate
+    counts = generate(work / "src", accounts, months, END, 7, "parquet", progress=quiet)
+    db = work / "full.duckdb"
+    ingest(work / "src", db, progress=quiet)
+    return db, counts["events"]
+
+
+def prepare_before(db: Path, work: Path) -> Path:
+    """The warehouse as it stood at the month end before the sample's end, fully built."""
+    from features import pipeline
+    from features.warehouse import connect
+    cut_day = (pd.Timestamp(END).to_period("M") - 1).to_timestamp(how="end").date()
+    before = work / "before.duckdb"
+    shutil.copy(db, before)
+    with connect(before) as con:
+        cut_at(con, cut_day)
+        pipeline.run(con, full=True, progress=quiet)
+    return before
+
+
+def refresh_once(db: Path, before: Path, copy: Path) -> tuple[float, str, pd.DataFrame]:
+    """Seconds of an incremental build after the last month arrives (on a copy of `before` whose
+    sources are replaced by `db`'s, untimed), what it said it built, and its features."""
+    from features import pipeline
+    from features.warehouse import connect
+    shutil.copy(before, copy)
+    try:
+        with connect(copy) as con:
+            restore_sources(con, db)
+            lines: list[str] = []
+            secs, _ = median_seconds(lambda: pipeline.run(con, progress=lines.append), 1)
+            said = next((l.strip() for l in lines if "incremental" in l or "every date" in l), "?")
+            return secs, said, con.execute("select * from features order by account_id, as_of").df()
+    finally:
+        copy.unlink(missing_ok=True)
+
+
+def measure(db: Path, work: Path, repeats: int) -> dict:
+    """Medians of the bare scan, the full build and the incremental refresh, run in turn in each
+    repeat so the machine's load hits all three alike; and whether the refresh equals the full build."""
+    from features import pipeline
+    from features.warehouse import connect
+    before = prepare_before(db, work)
+    sources = work / "sources.duckdb"  # what the refresh's ingest brings (`db` is open meanwhile)
+    shutil.copy(db, sources)
+    bare, full, inc, said, equal, frame = [], [], [], "", True, None
+    with connect(db) as con:
+        for i in range(repeats):
+            bare.append(median_seconds(lambda: con.execute(BARE), 1)[0])
+            secs, frame = median_seconds(lambda: pipeline.run(con, full=True, progress=quiet), 1)
+            full.append(secs)
+            con.execute("checkpoint")  # the refresh compares against what this build wrote
+            expected = con.execute("select * from features order by account_id, as_of").df()
+            secs, said, got = refresh_once(sources, before, work / f"refresh{i}.duckdb")
+            inc.append(secs)
+            equal = equal and got.equals(expected)
+        con.execute("drop table bare_user_days")
+    med = statistics.median
+    return {"bare": med(bare), "full": med(full), "incremental": med(inc), "said": said, "equal": equal,
+            "frame": frame, "runs": {"bare": bare, "full": full, "incremental": inc}}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--accounts", type=int, default=600)
+    ap.add_argument("--months", type=int, default=24)
+    ap.add_argument("--repeats", type=int, default=3)
+    a = ap.parse_args()
+    print(f"machine: {machine()}; medians of {a.repeats} runs", flush=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        db, events = sample(work, a.accounts, a.months)
+        m = measure(db, work, a.repeats)
+        bare, full, inc, frame = m["bare"], m["full"], m["incremental"], m["frame"]
+        print(f"\n{events:,} events, {a.accounts:,} accounts x {a.months} months -> "
+              f"{len(frame):,} snapshots x {frame.shape[1] - 2} features ({frame['as_of'].nunique()} dates)")
+        print("| step | median seconds | events/s | each run |\n|---|---|---|---|")
+        runs = {k: ", ".join(f"{x:.2f}" for x in v) for k, v in m["runs"].items()}
+        print(f"| bare daily user grain (one GROUP BY over events) | {bare:.2f} | {events / bare:,.0f} | {runs['bare']} |")
+        print(f"| full feature build (`radar features --full`) | {full:.2f} | {events / full:,.0f} | {runs['full']} |")
+        print(f"| incremental refresh, one month more (`radar features`) | {inc:.2f} | | {runs['incremental']} |")
+        print(f"\nfull build / bare scan: {full / bare:.2f}x (goal: at most 3x)")
+        print(f"incremental refresh / full build: {inc / full:.3f} (goal: at most 0.1); {m['said']}; "
+              f"features equal to the full build's: {'yes' if m['equal'] else 'NO'}", flush=True)
+    return 0 if m["equal"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
