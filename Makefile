@@ -26,6 +26,7 @@ test: install
 bench: install
 	$(BIN)/python -m tests.benchmarks.run
 	$(BIN)/python -m tests.benchmarks.portal_under_refresh
+	$(BIN)/python -m tests.benchmarks.alerts_digest
 	$(BIN)/python -m tests.benchmarks.feature_speed
 	$(BIN)/python -m tests.benchmarks.spark_scale
 

@@ -159,10 +159,11 @@ def format_value(unit: str, value) -> str:
 
 
 def money(v: float) -> str:
+    """$950, $12k, $1.2M: the unit is chosen after rounding, so 999,999 reads "$1.0M", not "$1000k"."""
     a = abs(v)
     sign = "-" if v < 0 else ""
-    if a >= 1e6:
+    if round(a / 1e3) >= 1000:
         return f"{sign}${a / 1e6:.1f}M"
-    if a >= 1e3:
+    if round(a) >= 1000:
         return f"{sign}${a / 1e3:.0f}k"
     return f"{sign}${a:,.0f}"

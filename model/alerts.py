@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tomllib
-import typing
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -24,6 +23,7 @@ import pandas as pd
 from features.catalog import format_value, money
 from features.warehouse import has_table, replace_dates, require_table, transaction
 from model.explain import sentence
+from model.settings import typed
 
 CONFIG = Path(__file__).with_name("alerts.toml")
 SEVERITIES = ("info", "warning", "critical")
@@ -33,6 +33,7 @@ ACTIONS = ("acknowledge", "snooze", "dismiss")
 ALERT_COLUMNS = ["account_id", "as_of", "kind", "severity", "value", "evidence", "first_seen", "owner", "name",
                  "arr", "arr_at_risk", "delivery", "capped", "notified"]
 DATE_COLUMNS = ("as_of", "first_seen", "notified")
+RETRAIN_EVERY = ("month", "quarter")
 
 
 # --- settings -------------------------------------------------------------------------------------
@@ -115,12 +116,19 @@ KIND_SETTINGS = {"risk_jump": RiskJump, "health_drop": HealthDrop, "delivery_gap
 @dataclass(frozen=True)
 class AlertSettings:
     compare_days: int
+    rejoin_days: int
     critical_per_owner_per_week: int
     max_snooze_days: int
     max_reason_chars: int
     lead_days: int
     lookback_days: int
+    retrain_every: str  # the alert backtest's retraining cadence: "month" or "quarter"
     kinds: dict  # kind -> its settings dataclass, in the order alerts are detected
+
+    def __post_init__(self):
+        if self.retrain_every not in RETRAIN_EVERY:
+            raise ValueError(f"model/alerts.toml [backtest] retrain_every must be one of {', '.join(RETRAIN_EVERY)}, "
+                             f"got {self.retrain_every!r}")
 
     def label(self, kind: str) -> str:
         return self.kinds[kind].label if kind in self.kinds else kind
@@ -129,26 +137,17 @@ class AlertSettings:
         return float(self.kinds[kind].worse_by)
 
 
-def _typed(cls, raw: dict, section: str):
-    hints = typing.get_type_hints(cls)
-    names = [f.name for f in fields(cls)]
-    unknown, missing = set(raw) - set(names), set(names) - set(raw)
-    if unknown or missing:
-        raise ValueError(f"model/alerts.toml [{section}]: unknown {sorted(unknown)}, missing {sorted(missing)}")
-    cast = {int: int, float: float, str: str, tuple[str, ...]: lambda v: tuple(str(x) for x in v)}
-    return cls(**{n: cast[hints[n]](raw[n]) for n in names})
-
-
 def load_settings(path: Path | None = None) -> AlertSettings:
     with open(path or CONFIG, "rb") as f:
         raw = tomllib.load(f)
     return AlertSettings(
-        compare_days=int(raw["compare_days"]),
+        compare_days=int(raw["compare_days"]), rejoin_days=int(raw["rejoin_days"]),
         critical_per_owner_per_week=int(raw["budget"]["critical_per_owner_per_week"]),
         max_snooze_days=int(raw["actions"]["max_snooze_days"]),
         max_reason_chars=int(raw["actions"]["max_reason_chars"]),
         lead_days=int(raw["backtest"]["lead_days"]), lookback_days=int(raw["backtest"]["lookback_days"]),
-        kinds={k: _typed(cls, raw[k], k) for k, cls in KIND_SETTINGS.items() if k in raw})
+        retrain_every=str(raw["backtest"]["retrain_every"]),
+        kinds={k: typed(cls, raw[k], k, "model/alerts.toml") for k, cls in KIND_SETTINGS.items() if k in raw})
 
 
 # --- one snapshot ---------------------------------------------------------------------------------
@@ -354,8 +353,8 @@ def never_logged_in(snap: Snapshot, k: NeverLoggedIn) -> pd.DataFrame:
     sev[pct > k.warning_above] = "warning"
     sev[a["never_logged_in_users"] < k.min_users] = None
     hit = a[sev.notna()]
-    text = [f"{_say(snap, 'never_logged_in_users', r.never_logged_in_users)}: {p:.0f}% of the "
-            f"{r.seats:,.0f} licensed seats." for r, p in zip(hit.itertuples(), pct[sev.notna()])]
+    text = [f"{_say(snap, 'never_logged_in_users', r.never_logged_in_users)} ({p:.0f}% of the "
+            f"{r.seats:,.0f} licensed seats)." for r, p in zip(hit.itertuples(), pct[sev.notna()])]
     return _raised(hit, sev[sev.notna()], pct[sev.notna()], text)
 
 
@@ -377,8 +376,8 @@ KINDS: dict[str, Kind] = {
     "seats_under": Kind(seats_under, ("active_users_over_seats", "active_users_30d", "seats")),
     "never_logged_in": Kind(never_logged_in, ("never_logged_in_users", "seats")),
 }
-# kinds that read the churn model (silence only for its critical level); the backtest reports the
-# others apart, since the model scores history it was trained on
+# kinds that read the churn model (silence only for its critical level): the backtest runs them
+# only where an out-of-time model exists (model/alerts_backtest.py) and also reports the others apart
 MODEL_KINDS = ("risk_jump", "renewal_risk", "silence")
 NEEDS = {"scores": ("churn_probability", "no churn scores at this snapshot (run `radar score`)"),
          "scores_then": ("churn_probability_then", "no churn scores at a snapshot {days}+ days earlier"),
@@ -430,13 +429,19 @@ def _dates(frame: pd.DataFrame, *cols: str) -> pd.DataFrame:
     return frame.assign(**{c: pd.to_datetime(frame[c]).astype("datetime64[us]") for c in cols if c in frame})
 
 
-def track(raised: pd.DataFrame, previous: pd.DataFrame | None) -> pd.DataFrame:
-    """`raised` with `first_seen` (kept from the previous run while the same account and kind stay
-    raised, else this run's date) and `notified` (when this episode last interrupted its owner)."""
+def track(raised: pd.DataFrame, earlier: pd.DataFrame | None, rejoin_days: int = 0) -> pd.DataFrame:
+    """`raised` with `first_seen` and `notified` (when this episode last interrupted its owner), kept
+    from `earlier` runs when the same account and kind was raised at the latest of them, or at any
+    run up to `rejoin_days` before this one (it cleared only briefly: the same episode); else
+    `first_seen` is this run's date."""
     out = _dates(raised, "as_of")
-    if previous is None or previous.empty:
+    if earlier is None or earlier.empty:
         return out.assign(first_seen=out["as_of"], notified=pd.NaT)
-    prev = _dates(previous, "first_seen", "notified")[["account_id", "kind", "first_seen", "notified"]]
+    e = _dates(earlier, "as_of", "first_seen", "notified")
+    now = out["as_of"].max() if len(out) else e["as_of"].max()
+    near = e[(e["as_of"] == e["as_of"].max()) | (e["as_of"] >= now - pd.Timedelta(days=rejoin_days))]
+    prev = near.sort_values("as_of").drop_duplicates(["account_id", "kind"], keep="last")[
+        ["account_id", "kind", "first_seen", "notified"]]
     out = out.merge(prev, on=["account_id", "kind"], how="left")
     out["first_seen"] = out["first_seen"].fillna(out["as_of"])
     return out
@@ -538,12 +543,14 @@ def history(con: duckdb.DuckDBPyConnection, since: dt.date | None = None) -> pd.
                        [since]).df()
 
 
-def _context(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> pd.DataFrame:
-    """What a run at `as_of` continues from: the previous run and the runs earlier in its week."""
+def _context(con: duckdb.DuckDBPyConnection, as_of: dt.date, rejoin_days: int) -> pd.DataFrame:
+    """What a run at `as_of` continues from: the previous run, the runs earlier in its week, and
+    those within `rejoin_days` (episodes that cleared briefly)."""
     if not has_table(con, "alerts"):
         return _frame(pd.DataFrame())
     previous = con.execute("select max(as_of) from alerts where as_of < ?", [as_of]).fetchall()[0][0]
-    since = min(d for d in (previous, week_start(as_of).date()) if d is not None)
+    since = min(d for d in (previous, week_start(as_of).date(), as_of - dt.timedelta(days=rejoin_days))
+                if d is not None)
     return history(con, since)
 
 
@@ -563,8 +570,7 @@ def compute(con: duckdb.DuckDBPyConnection, dates: list[dt.date], s: AlertSettin
         snap = snapshot(con, d, s)
         raised, kinds = detect(snap, s)
         earlier = known[known["as_of"] < pd.Timestamp(d)]
-        previous = earlier[earlier["as_of"] == earlier["as_of"].max()] if len(earlier) else None
-        tracked = track(raised, previous)
+        tracked = track(raised, earlier, s.rejoin_days)
         resolved = resolve(tracked, actions if i == len(dates) - 1 else None, today, s)
         run = _frame(budget(resolved, _notified_counts(earlier, d), s.critical_per_owner_per_week))
         runs.append(run)
@@ -600,7 +606,7 @@ def run(con: duckdb.DuckDBPyConnection, as_of: dt.date | None = None, all_dates:
     if target not in dates:
         raise ValueError(f"no feature snapshot at {target}; run `radar features --as-of {target}`")
     todo = [d for d in dates if d <= target] if all_dates else [target]
-    past = None if all_dates else _context(con, target)
+    past = None if all_dates else _context(con, target, s.rejoin_days)
     found, kinds = compute(con, todo, s, None if all_dates else actions, today or dt.date.today(), past, progress)
     write(con, found, kinds, todo, replace_all=all_dates)
     last = found[found["as_of"] == pd.Timestamp(target)]
@@ -634,7 +640,7 @@ def ordered(alerts: pd.DataFrame) -> pd.DataFrame:
 # --- backtest -------------------------------------------------------------------------------------
 
 def backtest_figures(alerts: pd.DataFrame, churns: pd.DataFrame, s: AlertSettings,
-                     kinds: list[str] | None = None) -> dict:
+                     kinds: list[str] | None = None, since: dt.date | None = None) -> dict:
     """Would the alerts have warned us, and at what cost in interruptions?
 
     `alerts`: every run over the history (compute over all dates); `churns`: (account_id, churn_date).
@@ -642,7 +648,12 @@ def backtest_figures(alerts: pd.DataFrame, churns: pd.DataFrame, s: AlertSetting
     critical alert (of `kinds`, default all) `lead_days`..`lookback_days` before; per owner and ISO
     week over the history: new alerts (first seen that week), critical alerts that interrupted, and
     critical alerts due before the cap, from the week after the first run (which finds every standing
-    alert new). Also how many alerted accounts did not churn."""
+    alert new). Also how many alerted accounts did not churn.
+
+    `since`: the first run at which every kind counted could fire (the alert backtest's first
+    out-of-time model). Churns are then counted from `since` + `lead_days` (`left_out`: the earlier
+    ones, which no such run could have warned in time), and the weekly load and the alerted accounts
+    from `since` on; a critical alert of an earlier run still counts for a churn it preceded."""
     a = _dates(alerts, "as_of", "first_seen")
     if kinds is not None:
         a = a[a["kind"].isin(kinds)]
@@ -650,27 +661,31 @@ def backtest_figures(alerts: pd.DataFrame, churns: pd.DataFrame, s: AlertSetting
     if not runs:
         raise ValueError("no alert runs to backtest")
     start, end = pd.Timestamp(runs[0]), pd.Timestamp(runs[-1])
+    frm = max(pd.Timestamp(since), start) if since is not None else start
     c = churns.assign(churn_date=pd.to_datetime(churns["churn_date"]))
     c = c[(c["churn_date"] >= start + pd.Timedelta(days=s.lead_days)) & (c["churn_date"] <= end)]
+    left_out = c[c["churn_date"] < frm + pd.Timedelta(days=s.lead_days)].drop_duplicates(["account_id", "churn_date"])
+    c = c[c["churn_date"] >= frm + pd.Timedelta(days=s.lead_days)]
     crit = a[a["severity"] == "critical"][["account_id", "as_of"]]
     hits = c.merge(crit, on="account_id")
     lead = (hits["churn_date"] - hits["as_of"]).dt.days
     warned = hits[(lead >= s.lead_days) & (lead <= s.lookback_days)][["account_id", "churn_date"]].drop_duplicates()
-    critical_accounts = set(crit["account_id"])
+    critical_accounts = set(crit.loc[crit["as_of"] >= frm, "account_id"])
     churned_ever = set(churns["account_id"])
     owners = sorted(set(_dates(alerts, "as_of")["owner"].dropna()))
     # the first run finds every standing alert "new": the weekly load is counted from the week after it
-    weeks = pd.date_range(week_start(start) + pd.Timedelta(days=7), week_start(end), freq="7D")
+    weeks = pd.date_range(week_start(frm) + pd.Timedelta(days=7), week_start(end), freq="7D")
 
     def per_week(rows: pd.DataFrame, when: str) -> dict:
-        rows = rows[rows[when].map(week_start) > week_start(start)]
+        rows = rows[rows[when].map(week_start) > week_start(frm)]
         counts = rows.assign(week=rows[when].map(week_start)).groupby(["owner", "week"]).size()
         full = counts.reindex(pd.MultiIndex.from_product([owners, weeks], names=["owner", "week"]), fill_value=0)
         return {"median": float(full.median()) if len(full) else 0.0, "max": int(full.max()) if len(full) else 0,
                 "mean": float(full.mean()) if len(full) else 0.0}
     new = a[a["first_seen"] == a["as_of"]]
     return {
-        "runs": len(runs), "from": start.date(), "to": end.date(),
+        "runs": len(runs), "from": start.date(), "to": end.date(), "since": frm.date(),
+        "runs_since": sum(pd.Timestamp(r) >= frm for r in runs), "left_out": len(left_out),
         "churns": len(c.drop_duplicates(["account_id", "churn_date"])), "warned": len(warned),
         "warned_share": len(warned) / max(len(c.drop_duplicates(["account_id", "churn_date"])), 1),
         "accounts_with_critical": len(critical_accounts),

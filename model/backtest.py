@@ -73,13 +73,42 @@ def resolve_cutoffs(dates: list[dt.date], wanted: list[dt.date]) -> list[dt.date
     return sorted(set(out))
 
 
-def _scores_at(known: pd.DataFrame, today: pd.DataFrame, names: list[str], timing: list[str],
-               s: ModelSettings) -> tuple[dict, dict]:
-    """Train on `known` (labelled as of the cutoff) and score `today`: {method: scores}, training record."""
+def known_at(snaps: pd.DataFrame, churns: pd.DataFrame, cutoff: dt.date, s: ModelSettings) -> pd.DataFrame:
+    """The snapshots (`as_of` as timestamps) labelled as on `cutoff`: only those dated on or before
+    it whose outcome window and grace period had closed by then, from the churns known then
+    (labels.churn_events at `cutoff`)."""
+    return labels.label(snaps[snaps["as_of"] <= pd.Timestamp(cutoff)], churns, cutoff, s.horizon_days,
+                        s.grace_days)
+
+
+def history_short(known: pd.DataFrame, s: ModelSettings) -> str | None:
+    """Why the protocol cannot train on `known` (too few labelled months or churn outcomes), or None."""
+    if known.empty:
+        return protocol.shortfall(0, 0, s)
+    return protocol.shortfall(int(known["as_of"].nunique()), protocol.outcomes(known), s)
+
+
+def train_at(known: pd.DataFrame, names: list[str], s: ModelSettings) -> tuple:
+    """The model `radar train` would register on `known` (model/protocol.py's protocol) and its
+    training record: protocol, labelled months, churn outcomes, rows, trees, calibration, folds.
+    protocol.NotEnoughHistory when the protocol cannot run."""
     known = known.reset_index(drop=True)
     plan = protocol.choose(known, s)
     X, y = known[names].astype(float), known["churned"].to_numpy()
     model = protocol.fit_final(X, y, known, plan, s)
+    record = {"protocol": plan.protocol, "labelled_months": int(known["as_of"].nunique()),
+              "churn_outcomes": protocol.outcomes(known), "train_rows": int(len(known)),
+              "trees": int(model.best_iteration_), "calibration": model.calibration_.kind,
+              "folds": len(getattr(model, "folds_", []) or [])}
+    return model, record
+
+
+def _scores_at(known: pd.DataFrame, today: pd.DataFrame, names: list[str], timing: list[str],
+               s: ModelSettings) -> tuple[dict, dict]:
+    """Train on `known` (labelled as of the cutoff) and score `today`: {method: scores}, training record."""
+    known = known.reset_index(drop=True)
+    model, record = train_at(known, names, s)
+    X, y = known[names].astype(float), known["churned"].to_numpy()
     Xt = today[names].astype(float)
     out = {"model": model.predict_proba(Xt)[:, 1],
            "health": health_risk(today["health_score"], s.unknown_health_score),
@@ -87,10 +116,6 @@ def _scores_at(known: pd.DataFrame, today: pd.DataFrame, names: list[str], timin
     if timing:
         out["timing"] = baselines.timing_model(s.seed).fit(known[timing].astype(float), y) \
             .predict_proba(today[timing].astype(float))[:, 1]
-    record = {"protocol": plan.protocol, "labelled_months": int(known["as_of"].nunique()),
-              "churn_outcomes": protocol.outcomes(known), "train_rows": int(len(known)),
-              "trees": int(model.best_iteration_), "calibration": model.calibration_.kind,
-              "folds": len(getattr(model, "folds_", []) or [])}
     return out, record
 
 
@@ -118,10 +143,8 @@ def run(con: duckdb.DuckDBPyConnection, s: ModelSettings, cutoffs: list[dt.date]
             skipped.append({"cutoff": str(c), "reason": f"its {s.horizon_days}-day outcome (and {s.grace_days}-day "
                                                          f"grace) is not over by the data end {end}"})
             continue
-        known = labels.label(snaps[snaps["as_of"] <= ts], labels.churn_events(con, c, s.grace_days), c,
-                             s.horizon_days, s.grace_days)
-        short = protocol.shortfall(int(known["as_of"].nunique()), protocol.outcomes(known), s) if len(known) else \
-            protocol.shortfall(0, 0, s)
+        known = known_at(snaps, labels.churn_events(con, c, s.grace_days), c, s)
+        short = history_short(known, s)
         if short:
             skipped.append({"cutoff": str(c), "reason": short})
             continue

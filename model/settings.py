@@ -43,7 +43,7 @@ class LightGBMSettings:
 
     @classmethod
     def from_dict(cls, raw: dict) -> "LightGBMSettings":
-        return _typed(cls, raw, "lightgbm")
+        return typed(cls, raw, "lightgbm")
 
 
 @dataclass(frozen=True)
@@ -84,21 +84,22 @@ class ModelSettings:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
 
-def _typed(cls, raw: dict, section: str):
-    """`cls(**raw)` with each value cast to its declared type; unknown or missing keys name the section."""
+def typed(cls, raw: dict, section: str, file: str = "model/config.toml"):
+    """`cls(**raw)` with each value cast to its declared type; unknown or missing keys name the file
+    and section."""
     hints = typing.get_type_hints(cls)
     names = [f.name for f in fields(cls)]
     unknown, missing = set(raw) - set(names), set(names) - set(raw)
     if unknown or missing:
-        raise ValueError(f"model/config.toml [{section}]: unknown {sorted(unknown)}, missing {sorted(missing)}")
-    cast = {int: int, float: float, str: str, bool: bool}
+        raise ValueError(f"{file} [{section}]: unknown {sorted(unknown)}, missing {sorted(missing)}")
+    cast = {int: int, float: float, str: str, bool: bool, tuple[str, ...]: lambda v: tuple(str(x) for x in v)}
     return cls(**{n: cast.get(hints[n], lambda v: v)(raw[n]) for n in names})
 
 
 def load_settings(path: Path | None = None) -> ModelSettings:
     with open(path or CONFIG, "rb") as f:
         raw = tomllib.load(f)
-    return _typed(ModelSettings, {
+    return typed(ModelSettings, {
         "registered_model": raw["registered_model"], "experiment": raw["experiment"], "seed": raw["seed"],
         **raw["labels"], **raw["split"], "lightgbm": LightGBMSettings.from_dict(raw["lightgbm"]),
         "linear": raw["blend"]["linear"],

@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from features import paths
-from portal import access, data
+from portal import access, data, job_views
 from portal.access import Identity
 from portal.actions import BackgroundJob
 
@@ -72,12 +72,6 @@ def accept_proposal(db: str, result: dict, who: Identity, path: Path | None = No
 
 
 # ---- loaders ---------------------------------------------------------------------------------------------
-
-@st.cache_resource
-def _jobs() -> dict[str, BackgroundJob]:
-    """This server's backtest and health-fit jobs, shared by every session: one of each at a time."""
-    return {}
-
 
 @st.cache_data(ttl=30, show_spinner="Reading the latest backtest…")
 def latest_backtest(tracking_uri: str) -> dict | None:
@@ -152,8 +146,8 @@ def latest_backtest_block(db: str, who: Identity) -> None:
                    "nothing should beat it. ECE is the calibration error of the probabilities.")
     if access.can(who, "train"):
         if st.button("Run a backtest now", key="run_backtest"):
-            _start("backtest", backtest_job(db, who))
-        _progress("backtest")
+            job_views.start("backtest", backtest_job(db, who))
+        job_views.progress("backtest", latest_backtest.clear)
 
 
 def health_fit_block(db: str, who: Identity) -> None:
@@ -164,9 +158,9 @@ def health_fit_block(db: str, who: Identity) -> None:
         st.caption("Analysts propose and accept health-score fits.")
         return
     if st.button("Propose weights and thresholds", key="health_fit"):
-        _start("health fit", health_fit_job(db, who))
-    _progress("health fit")
-    job = _jobs().get("health fit")
+        job_views.start("health fit", health_fit_job(db, who))
+    job_views.progress("health fit", latest_backtest.clear)
+    job = job_views.jobs().get("health fit")
     if job is not None and job.ok and job.result is not None:
         st.session_state[PROPOSAL] = job.result
     result = st.session_state.get(PROPOSAL)
@@ -187,29 +181,3 @@ def health_fit_block(db: str, who: Identity) -> None:
         written = accept_proposal(db, result, who, Path(target) if target.strip() else None)
         st.session_state[PROPOSAL] = None
         st.success(f"Wrote {written}. The next `radar health` run scores with it.")
-
-
-def _start(name: str, job: BackgroundJob) -> None:
-    current = _jobs().get(name)
-    if current is not None and current.running:
-        st.warning(f"A {name} is already running; its progress is below.")
-        return
-    _jobs()[name] = job.start()
-
-
-@st.fragment(run_every=1.0)
-def _progress(name: str) -> None:
-    """A running job's progress until it ends, then one refresh of the page."""
-    job = _jobs().get(name)
-    if job is None:
-        return
-    with st.status(f"{job.name}: running…" if job.running else job.name, expanded=job.running or bool(job.error),
-                   state="running" if job.running else ("complete" if job.ok else "error")) as box:
-        for line in job.lines[-12:]:
-            box.write(line)
-        if job.error:
-            box.error(f"Failed: {job.error}")
-    if not job.running and not st.session_state.get(f"seen_{name}_{id(job)}"):
-        st.session_state[f"seen_{name}_{id(job)}"] = True
-        latest_backtest.clear()
-        st.rerun(scope="app")

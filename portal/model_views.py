@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from portal import access, actions, data, state
+from portal import access, actions, data, job_views, state
 from portal.access import Identity
 from portal import components as ui
 from portal.tables import Col
@@ -24,12 +24,6 @@ RUN_COLUMNS = {"version": "Version", "aliases": "Aliases", "start_time": "Traine
                "params.registered_model": "Registered model is", "params.refit_train_to": "Registered model trained to",
                "params.n_features": "Features",
                "params.train_rows": "Training rows"}
-
-
-@st.cache_resource
-def _jobs() -> dict[str, actions.BackgroundJob]:
-    """The model jobs of this server, shared by every session: one retrain or promotion at a time."""
-    return {}
 
 
 def runs_or_stop() -> pd.DataFrame:
@@ -146,33 +140,6 @@ def runs_block() -> None:
                 col.caption(f"{plot}: not logged")
 
 
-@st.fragment(run_every=1.0)
-def _job_progress(name: str) -> None:
-    """Shows a running job's progress until it ends, then refreshes the page once."""
-    job = _jobs().get(name)
-    if job is None:
-        return
-    with st.status(f"{job.name}: running…" if job.running else job.name, expanded=True,
-                   state="running" if job.running else ("complete" if job.ok else "error")) as box:
-        for line in job.lines[-12:]:
-            box.write(line)
-        if job.error:
-            box.error(f"Failed: {job.error}")
-    if not job.running and not st.session_state.get(f"seen_{name}_{id(job)}"):
-        st.session_state[f"seen_{name}_{id(job)}"] = True
-        runs_table.clear()
-        st.rerun(scope="app")
-
-
-def _start(name: str, job: actions.BackgroundJob) -> None:
-    jobs = _jobs()
-    current = jobs.get(name)
-    if current is not None and current.running:
-        st.warning(f"A {name} job is already running; its progress is below.")
-        return
-    jobs[name] = job.start()
-
-
 def manage_block(db: str, who: Identity) -> None:
     if not (access.can(who, "train") or access.can(who, "promote")):
         st.info("Analysts retrain and promote models; you can read everything on this page.")
@@ -180,8 +147,8 @@ def manage_block(db: str, who: Identity) -> None:
     st.markdown("**Retrain** on everything the warehouse knows now; the new version becomes the challenger "
                 "(or the champion, if there is none yet).")
     if st.button("Retrain the model", key="retrain"):
-        _start("train", actions.train_job(db, who))
-    _job_progress("train")
+        job_views.start("train", actions.train_job(db, who))
+    job_views.progress("train", runs_table.clear)
     runs = runs_or_stop()
     if runs.empty:
         return
@@ -202,9 +169,9 @@ def manage_block(db: str, who: Identity) -> None:
         yes, no = st.columns(2)
         if yes.button("Yes, promote", key="promote_yes"):
             st.session_state[state.PROMOTE_PENDING] = None
-            _start("promote", actions.promote_job(db, pending, who))
+            job_views.start("promote", actions.promote_job(db, pending, who))
             st.rerun()
         if no.button("Cancel", key="promote_no"):
             st.session_state[state.PROMOTE_PENDING] = None
             st.rerun()
-    _job_progress("promote")
+    job_views.progress("promote", runs_table.clear)

@@ -82,7 +82,7 @@ def cmd_promote(a) -> int:
 
 def cmd_alerts(a) -> int:
     if a.backtest:
-        jobs.alerts_backtest(Path(a.db), a.every_days, a.model_version, _say)
+        jobs.alerts_backtest(Path(a.db), a.every_days, a.retrain_every, _say)
     else:
         jobs.alerts(Path(a.db), a.as_of, a.all_dates, _say, wait=not a.no_wait)
     return 0
@@ -259,12 +259,15 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--all-dates", action="store_true",
                    help="replay every snapshot up to --as-of in order (history rebuilt; people's actions not applied)")
     s.add_argument("--backtest", action="store_true",
-                   help="replay the history on a private copy and print how many churns a critical alert "
-                        "preceded and how many alerts each owner got per week (the warehouse is not written)")
+                   help="replay the history on a private copy, each run scored by a model trained only on what "
+                        "was known then, and print how many churns a critical alert preceded and how many alerts "
+                        "each owner got per week (the warehouse is not written)")
     s.add_argument("--every-days", type=int, default=None,
                    help="with --backtest: build snapshots this many days apart (e.g. 7 for weekly runs; "
                         "default: the stored month ends)")
-    s.add_argument("--model-version", default=None, help="with --backtest: score with this version (default: @champion)")
+    s.add_argument("--retrain-every", choices=("month", "quarter"), default=None,
+                   help="with --backtest: train a model at each month or quarter end on what was known then, and "
+                        "score each run with the latest (default: model/alerts.toml [backtest] retrain_every)")
 
     s = _command(sub, "digest", "the weekly digest for an owner or the whole portfolio", cmd_digest)
     s.add_argument("--db", **db)

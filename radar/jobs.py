@@ -143,71 +143,14 @@ def alerts(db: Path, as_of: dt.date | None, all_dates: bool, say: Say, wait: boo
     return out | {"expansion": signals}
 
 
-def _every(con, days: int) -> list[dt.date]:
-    """Observation dates every `days` days (ending on the data end) instead of month ends."""
-    import pandas as pd
-    from features.inputs import observation_dates
-    from features.settings import load_settings
-    months = observation_dates(con, load_settings().warmup_days)
-    steps = pd.date_range(end=months[-1], start=months[0], freq=f"{days}D")
-    return sorted({d.date() for d in steps} | {months[-1]})
-
-
-def alerts_backtest(db: Path, every_days: int | None, version: str | None, say: Say) -> dict:
-    """Replay the alerts over the warehouse's history on a private copy (the warehouse is never
-    written): snapshots every `every_days` days (default: the stored ones), their health, scores by
-    `version` (default @champion), every alert run in order with nobody acting; then the figures."""
-    import shutil
-    import tempfile
-    from features import health as rules_health
-    from features import pipeline
-    from features.inputs import data_end
-    from features.publish import job_lock, wal_path
-    from features.warehouse import open_existing
-    from model import alerts as rules
-    from model import labels
-    from model.score import run as score
-    from model.settings import load_settings as model_settings
-    t0 = time.perf_counter()
-    quiet = lambda *a, **k: None  # noqa: E731
-    open_existing(db, read_only=True).close()
-    with tempfile.TemporaryDirectory(dir=Path(db).parent) as tmp:
-        copy = Path(tmp) / "backtest.duckdb"
-        with job_lock(db, "alerts backtest (copying)", say=say):
-            shutil.copy2(db, copy)
-            if wal_path(db).exists():
-                shutil.copy2(wal_path(db), wal_path(copy))
-        with open_existing(copy) as con:
-            if every_days:  # the pipeline builds month ends; the replay needs the weekly runs a team would see
-                say(f"  building snapshots every {every_days} days on a copy")
-                pipeline.run(con, progress=quiet, dates=_every(con, every_days))
-                rules_health.run(con)
-        scored = score(copy, version=version, all_dates=True, progress=quiet)
-        s = rules.load_settings()
-        with open_existing(copy) as con:
-            rules.run(con, all_dates=True, s=s, progress=quiet)
-            history = rules.history(con)
-            churns = labels.churn_events(con, data_end(con), model_settings().grace_days)
-    every = rules.backtest_figures(history, churns, s)
-    no_model = rules.backtest_figures(history, churns, s, kinds=[k for k in s.kinds if k not in rules.MODEL_KINDS])
-    lead = f"{s.lead_days}-{s.lookback_days} days"
-    say(f"alerts backtest: {every['runs']} runs {every['from']}..{every['to']} "
-        f"({'every ' + str(every_days) + ' days' if every_days else 'the stored snapshots'}), {every['owners']} owners, "
-        f"scores by model version {scored['version']}")
-    say(f"  churned accounts with a critical alert {lead} before: {every['warned']} of {every['churns']} "
-        f"({every['warned_share']:.0%}); from the kinds that do not use the model "
-        f"({', '.join(k for k in s.kinds if k not in rules.MODEL_KINDS)}): {no_model['warned']} of {no_model['churns']} "
-        f"({no_model['warned_share']:.0%})")
-    say(f"  accounts with a critical alert at some run: {every['accounts_with_critical']}, of which "
-        f"{every['critical_never_churned']} never churned")
-    for key, what in (("new_alerts_per_owner_week", "new alerts (all severities)"),
-                      ("critical_due_per_owner_week", "critical alerts due, before the cap"),
-                      ("critical_interrupting_per_owner_week", "critical alerts that interrupt, after the cap")):
-        f = every[key]
-        say(f"  {what} per owner per week: median {f['median']:g}, mean {f['mean']:.1f}, max {f['max']}")
-    say(f"  note: the model scored snapshots it was trained on, so its kinds ({', '.join(rules.MODEL_KINDS)}) look "
-        f"better here than they would ahead of time [{time.perf_counter() - t0:.0f}s]")
-    return {"all": every, "no_model": no_model, "version": scored["version"]}
+def alerts_backtest(db: Path, every_days: int | None, retrain_every: str | None, say: Say) -> dict:
+    """Replay the alerts over the warehouse's history on a private copy, each snapshot scored by a
+    model trained only on what was known then (model/alerts_backtest.py), and print the figures."""
+    from model import alerts_backtest as replay
+    out = replay.run(db, every_days, retrain_every, progress=say)
+    for line in replay.report(out):
+        say(line)
+    return out
 
 
 def digest(db: Path, owner: str | None, fmt: str, send: bool, to: list[str] | None, out: Path | None, say: Say) -> str:

@@ -150,7 +150,7 @@ def test_never_logged_in_users_above_a_share_of_seats():
     found = raised(account(never_logged_in_users=9.0))
     assert kinds_of(found)["never_logged_in"] == "info"
     evidence = found.set_index("kind").loc["never_logged_in", "evidence"]
-    assert "never logged in" in evidence and "9" in evidence and "22% of the 40 licensed seats" in evidence
+    assert evidence == "Registered users who have never logged in: 9 (22% of the 40 licensed seats)."
     assert kinds_of(raised(account(never_logged_in_users=15.0)))["never_logged_in"] == "warning"
     small = account(seats=5.0, never_logged_in_users=2.0, active_users_30d=3.0, active_users_over_seats=0.6)
     assert "never_logged_in" not in kinds_of(raised(small))  # 40% of 5 seats, but only 2 people
@@ -199,6 +199,36 @@ def test_first_seen_carries_over_while_the_alert_stays_raised():
     previous = previous.assign(as_of=pd.Timestamp(THEN), first_seen=pd.Timestamp("2026-01-31"), notified=pd.NaT)
     now = alerts.track(alert_rows(("A", "silence", "warning", 63, 1), ("B", "silence", "warning", 31, 1)), previous)
     assert now.set_index("account_id")["first_seen"].dt.date.to_dict() == {"A": dt.date(2026, 1, 31), "B": AS_OF}
+
+
+def raised_at(day: str, *rows: tuple, first_seen: str | None = None, notified: str | None = None) -> pd.DataFrame:
+    return alert_rows(*rows).assign(as_of=pd.Timestamp(day), first_seen=pd.Timestamp(first_seen or day),
+                                    notified=pd.Timestamp(notified) if notified else pd.NaT)
+
+
+def test_an_alert_that_clears_briefly_is_the_same_episode():
+    """Seats at 101%, then 99% (cleared), then 101% again: one alert, seen since the first run, that
+    interrupted once; cleared for longer than `rejoin_days`, it is a new one."""
+    jan = raised_at("2026-01-31", ("A", "seats_over", "critical", 101, 1), notified="2026-01-31")
+    feb = raised_at("2026-02-28", ("B", "silence", "warning", 31, 1))  # A cleared at February's run
+    now = alerts.track(alert_rows(("A", "seats_over", "critical", 101, 1)), pd.concat([jan, feb]), S.rejoin_days)
+    assert (now["first_seen"].iat[0], now["notified"].iat[0]) == (pd.Timestamp("2026-01-31"),) * 2
+    assert alerts.budget(alerts.resolve(now, None, AS_OF, S), {}, 3)["delivery"].tolist() == ["digest"]
+    long_ago = jan.assign(as_of=pd.Timestamp(AS_OF) - pd.Timedelta(days=S.rejoin_days + 1))
+    again = alerts.track(alert_rows(("A", "seats_over", "critical", 101, 1)), pd.concat([long_ago, feb]), S.rejoin_days)
+    assert again["first_seen"].iat[0] == pd.Timestamp(AS_OF) and pd.isna(again["notified"].iat[0])
+
+
+def test_a_dismissed_alert_that_clears_and_returns_no_worse_stays_dismissed():
+    jan = raised_at("2026-01-31", ("A", "seats_under", "warning", 55, 1))
+    dismissed = action(kind="seats_under", value=55.0, first_seen="2026-01-31", at="2026-02-02 09:00")
+    for value, severity, expected in ((58.0, "warning", ("dismissed", False)),  # +3 points: not worse by 10
+                                      (66.0, "warning", ("open", True)),  # 11 points more unused seats
+                                      (85.0, "critical", ("open", True))):
+        cleared = pd.concat([jan, raised_at("2026-02-28", ("B", "silence", "warning", 31, 1))])  # A clear in February
+        now = alerts.track(alert_rows(("A", "seats_under", severity, value, 1)), cleared, S.rejoin_days)
+        out = alerts.resolve(now, pd.DataFrame([dismissed]), dt.date(2026, 4, 2), S)
+        assert (out["status"].iat[0], bool(out["back"].iat[0])) == expected, value
 
 
 def action(kind="silence", act="dismiss", severity="warning", value=40.0, until=None, at="2026-04-01 09:00",
@@ -299,8 +329,14 @@ def test_an_alert_keeps_its_first_seen_across_month_end_runs(replayed):
     a, b = history[history["as_of"] == dates[-2]], history[history["as_of"] == dates[-1]]
     both = a.merge(b, on=["account_id", "kind"], suffixes=("_a", "_b"))
     assert len(both) and (both["first_seen_a"] == both["first_seen_b"]).all()
-    fresh = b.merge(a[["account_id", "kind"]], on=["account_id", "kind"], how="left", indicator=True)
-    assert (fresh.loc[fresh["_merge"] == "left_only", "first_seen"] == dates[-1]).all()
+    window = history[(history["as_of"] < dates[-1]) &
+                     (history["as_of"] >= pd.Timestamp(dates[-1]) - pd.Timedelta(days=S.rejoin_days))]
+    recent = window.sort_values("as_of").drop_duplicates(["account_id", "kind"], keep="last")
+    fresh = b.merge(recent[["account_id", "kind", "first_seen"]], on=["account_id", "kind"], how="left",
+                    suffixes=("", "_recent"), indicator=True)
+    assert (fresh.loc[fresh["_merge"] == "left_only", "first_seen"] == dates[-1]).all()  # new episodes
+    back = fresh[fresh["_merge"] == "both"]  # raised within rejoin_days, cleared in between or not: one episode
+    assert (back["first_seen"] == back["first_seen_recent"]).all()
 
 
 def test_a_later_run_does_not_change_an_earlier_one(replayed, scored_db, tmp_path):
@@ -316,7 +352,8 @@ def test_a_later_run_does_not_change_an_earlier_one(replayed, scored_db, tmp_pat
     pd.testing.assert_frame_equal(cut.sort_values(["as_of", "account_id", "kind"], ignore_index=True), full)
 
 
-def test_rerunning_a_date_replaces_its_rows(replayed, tmp_path):
+def test_rerunning_a_date_replaces_its_rows_with_the_same_alerts(replayed, tmp_path):
+    """`radar alerts` at the latest date, reading only its context, gives what the replay gave."""
     db, summary, history = replayed
     copy = tmp_path / "again.duckdb"
     shutil.copy(db, copy)
@@ -325,6 +362,36 @@ def test_rerunning_a_date_replaces_its_rows(replayed, tmp_path):
         after = alerts.history(con)
     assert again["alerts"] == summary["alerts"]
     assert len(after) == len(history)
+    key = ["as_of", "account_id", "kind"]
+    pd.testing.assert_frame_equal(after.sort_values(key, ignore_index=True), history.sort_values(key, ignore_index=True))
+
+
+def test_a_dismissed_alert_stays_set_aside_at_later_runs_until_worse(replayed, scored_db, tmp_path):
+    """On the sample: alerts dismissed at the second-last run, then the last run with those actions.
+    Each one raised again and no worse is still dismissed and interrupts nobody; each worse one is back."""
+    _, _, history = replayed
+    dates = sorted(history["as_of"].unique())
+    before, last = history[history["as_of"] == dates[-2]], history[history["as_of"] == dates[-1]]
+    pairs = before.merge(last, on=["account_id", "kind"], suffixes=("_then", ""))
+    worse = (pairs["severity"].map(alerts.RANK) > pairs["severity_then"].map(alerts.RANK)) | \
+        (pairs["value"] >= pairs["value_then"] + pairs["kind"].map(S.worse_by))
+    assert (~worse).sum() >= 5 and worse.sum() >= 1, "the sample should have alerts that stay and that get worse"
+    acts = pd.DataFrame([{"id": i, "account_id": r.account_id, "kind": r.kind, "first_seen": r.first_seen_then,
+                          "action": "dismiss", "until": pd.NaT, "reason": "known", "severity": r.severity_then,
+                          "value": r.value_then, "acted_by": "jo", "acted_at": pd.Timestamp(dates[-2]) + pd.Timedelta(hours=9)}
+                         for i, r in enumerate(pairs.itertuples())])
+    db = tmp_path / "acted.duckdb"
+    shutil.copy(scored_db, db)
+    with connect(db) as con:
+        alerts.run(con, as_of=pd.Timestamp(dates[-2]).date(), all_dates=True, progress=lambda *a: None)
+        alerts.run(con, as_of=pd.Timestamp(dates[-1]).date(), actions=acts, today=pd.Timestamp(dates[-1]).date(),
+                   progress=lambda *a: None)
+        stored = alerts.latest(con)
+    now = alerts.resolve(stored, acts, pd.Timestamp(dates[-1]).date(), S).merge(
+        pairs.assign(worse=worse.to_numpy())[["account_id", "kind", "worse"]], on=["account_id", "kind"])
+    assert (now.loc[~now["worse"], "status"] == "dismissed").all() and not now.loc[~now["worse"], "back"].any()
+    assert (now.loc[~now["worse"], "delivery"] == "digest").all() and not now.loc[~now["worse"], "capped"].any()
+    assert (now.loc[now["worse"], "status"] == "open").all() and now.loc[now["worse"], "back"].all()
 
 
 def test_the_backtest_figures_count_warned_churns_and_weekly_load():

@@ -8,6 +8,7 @@ from features.catalog import format_value, money
 
 @pytest.mark.parametrize("value, text", [
     (1_200_000, "$1.2M"), (999.4, "$999"), (-48_000, "-$48k"), (12_000, "$12k"), (0, "$0"), (-250, "-$250"),
+    (999_999, "$1.0M"), (999.6, "$1k"), (-999_600, "-$1.0M"), (999_400, "$999k"),
 ])
 def test_money(value, text):
     assert money(value) == text

@@ -40,8 +40,11 @@ def test_the_cap_holds_and_every_capped_critical_alert_is_in_the_digest(signals_
             assert safe.md(a.evidence) in portfolio
     d = digest.build(str(signals_db), eng)
     assert d.capped == len(capped)
-    order = [a["interrupts"] for a in d.act_on]
-    assert order == sorted(order, reverse=True)  # this week's alerts first, then the rest by ARR at risk
+    order = [(not a["interrupts"], -a["arr_at_risk"]) for a in d.act_on]
+    assert order == sorted(order)  # this week's alerts first, then the rest by ARR at risk
+    listed = {(a["account_id"], x["evidence"]) for a in d.act_on for x in a["alerts"]}
+    critical = latest[latest["severity"] == "critical"]  # nobody acted: every critical alert is open
+    assert set(zip(critical["account_id"], critical["evidence"])) <= listed
 
 
 def test_a_sams_digest_holds_only_their_book(signals_db):

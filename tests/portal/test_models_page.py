@@ -33,7 +33,7 @@ def wait_for_job(at, label: str, timeout_s: float = 120):
     deadline = time.time() + timeout_s
     while time.time() < deadline:
         at.run()
-        boxes = [b for b in statuses(at.main) if str(b.label).startswith(label)]
+        boxes = [b for b in statuses(at.main) if str(b.label).lower().startswith(label.lower())]
         if boxes and "running" not in str(boxes[-1].label):
             return at
         time.sleep(0.5)

@@ -63,8 +63,10 @@ def test_radar_alerts_waits_for_or_names_the_running_job(warehouse, capsys):
 
 def test_the_backtest_reads_a_copy_and_prints_the_figures(warehouse, capsys):
     before = warehouse.read_bytes()
-    assert cli.main(["alerts", "--db", str(warehouse), "--backtest"]) == 0
+    assert cli.main(["alerts", "--db", str(warehouse), "--backtest", "--retrain-every", "quarter"]) == 0
     out = capsys.readouterr().out
-    assert "churned accounts with a critical alert 60-365 days before:" in out
+    assert "out-of-time models, one per quarter end" in out and "model at " in out
+    assert "churned accounts with a critical alert 60-365 days before:" in out and "earlier churns left out" in out
     assert "critical alerts that interrupt, after the cap per owner per week: median" in out
+    assert "scored snapshots it was trained on" not in out  # no run is scored by a model that saw its outcome
     assert warehouse.read_bytes() == before  # the warehouse itself is never written

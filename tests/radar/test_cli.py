@@ -8,15 +8,28 @@ import pytest
 
 from radar import cli
 
-COMMANDS = ["sample", "ingest", "features", "health", "train", "score", "promote", "portal", "demo"]
+def subcommands() -> list[str]:
+    import argparse
+    action = next(a for a in cli.parser()._actions if isinstance(a, argparse._SubParsersAction))
+    return list(action.choices)
+
+
+COMMANDS = subcommands()
+
+
+def test_the_documented_commands_exist():
+    assert {"sample", "ingest", "features", "health", "train", "backtest", "score", "promote", "alerts",
+            "digest", "qbr", "portal", "demo"} <= set(COMMANDS)
 
 
 @pytest.mark.parametrize("command", COMMANDS)
-def test_every_subcommand_has_help(command, capsys):
+def test_every_subcommand_has_help_with_an_example(command, capsys):
     with pytest.raises(SystemExit) as e:
         cli.main([command, "--help"])
     assert e.value.code == 0
-    assert "usage: radar " + command in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "usage: radar " + command in out
+    assert "example" in out and f"radar {command}" in out.split("example", 1)[1]
 
 
 def test_help_does_not_import_heavy_modules():
