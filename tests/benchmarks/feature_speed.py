@@ -3,9 +3,10 @@ an incremental refresh against a full build. Not part of `make test`.
 
     python -m tests.benchmarks.feature_speed [--accounts 600] [--months 24] [--repeats 3]
 
-Each repeat runs, in turn so the machine's load hits all three alike:
+Each repeat runs, in turn so the machine's load hits all three alike, each on a connection of
+its own as a command would:
 - the bare scan: the daily user grain built from `events` (one GROUP BY, the least any
-  point-in-time usage feature needs);
+  point-in-time usage feature needs), into a temporary table;
 - the full build: `pipeline.run(full=True)` (every date, features, catalog, marts and build
   state written), which is `radar features --full` without the copy and swap;
 - the incremental refresh: a warehouse cut at the month end before the sample's end and fully
@@ -55,15 +56,17 @@ def prepare_before(db: Path, work: Path) -> Path:
     return before
 
 
-def refresh_once(db: Path, before: Path, copy: Path) -> tuple[float, str, pd.DataFrame]:
-    """Seconds of an incremental build after the last month arrives (on a copy of `before` whose
-    sources are replaced by `db`'s, untimed), what it said it built, and its features."""
+def refresh_once(sources: Path, before: Path, copy: Path) -> tuple[float, str, pd.DataFrame]:
+    """Seconds of an incremental build after the last month arrives, on a copy of `before` whose
+    sources were replaced by those of `sources` (untimed, then the connection closed), what it said
+    it built, and its features."""
     from features import pipeline
     from features.warehouse import connect
     shutil.copy(before, copy)
     try:
         with connect(copy) as con:
-            restore_sources(con, db)
+            restore_sources(con, sources)
+        with connect(copy) as con:
             lines: list[str] = []
             secs, _ = median_seconds(lambda: pipeline.run(con, progress=lines.append), 1)
             said = next((l.strip() for l in lines if "incremental" in l or "every date" in l), "?")
@@ -74,24 +77,24 @@ def refresh_once(db: Path, before: Path, copy: Path) -> tuple[float, str, pd.Dat
 
 def measure(db: Path, work: Path, repeats: int) -> dict:
     """Medians of the bare scan, the full build and the incremental refresh, run in turn in each
-    repeat so the machine's load hits all three alike; and whether the refresh equals the full build."""
+    repeat so the machine's load hits all three alike, each on a connection of its own (as each
+    would be a command of its own); and whether the refresh equals the full build."""
     from features import pipeline
     from features.warehouse import connect
     before = prepare_before(db, work)
-    sources = work / "sources.duckdb"  # what the refresh's ingest brings (`db` is open meanwhile)
+    sources = work / "sources.duckdb"  # what the refresh's ingest brings
     shutil.copy(db, sources)
     bare, full, inc, said, equal, frame = [], [], [], "", True, None
-    with connect(db) as con:
-        for i in range(repeats):
+    for i in range(repeats):
+        with connect(db) as con:
             bare.append(median_seconds(lambda: con.execute(BARE), 1)[0])
+        with connect(db) as con:
             secs, frame = median_seconds(lambda: pipeline.run(con, full=True, progress=quiet), 1)
             full.append(secs)
-            con.execute("checkpoint")  # the refresh compares against what this build wrote
             expected = con.execute("select * from features order by account_id, as_of").df()
-            secs, said, got = refresh_once(sources, before, work / f"refresh{i}.duckdb")
-            inc.append(secs)
-            equal = equal and got.equals(expected)
-        con.execute("drop table bare_user_days")
+        secs, said, got = refresh_once(sources, before, work / f"refresh{i}.duckdb")
+        inc.append(secs)
+        equal = equal and got.equals(expected)
     med = statistics.median
     return {"bare": med(bare), "full": med(full), "incremental": med(inc), "said": said, "equal": equal,
             "frame": frame, "runs": {"bare": bare, "full": full, "incremental": inc}}

@@ -1,13 +1,14 @@
 """`make bench`: the feature build on Spark (local mode) against DuckDB on the same events, and
 how Spark's cost grows with the events. Not part of `make test`; needs pyspark and Java 17.
 
-    python -m tests.benchmarks.spark_scale [--accounts 2000] [--sizes 385,940,1880] [--months 24]
+    python -m tests.benchmarks.spark_scale [--accounts 2000] [--sizes 455,940,1880] [--months 24] [--repeats 3]
 
 - DuckDB vs Spark: one generated portfolio (default 2,000 accounts x 24 months, about 43M events)
   ingested; `pipeline.run(full=True)` against `spark_engine.build` + `write` (the Parquet folder
   `radar features --engine spark` writes) on the same source files, in one run.
-- Spark at more sizes: portfolios of 385, 940 and 1,880 accounts (about 10M, 20M and 41M events).
-Each figure is one run (the median when --repeats > 1); Spark's session start is shown apart.
+- Spark at more sizes: portfolios of 455, 940 and 1,880 accounts (about 10M, 21M and 41M events).
+Each figure is the median of --repeats runs (about 45 minutes in all on 2 cores); Spark's
+session start is shown apart.
 """
 from __future__ import annotations
 
@@ -59,10 +60,10 @@ def spark_seconds(spark, src: Path, work: Path, end, repeats: int) -> float:
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--accounts", type=int, default=2000, help="the portfolio both engines build")
-    ap.add_argument("--sizes", default="385,940,1880", help="accounts of the portfolios Spark alone builds")
+    ap.add_argument("--accounts", type=int, default=2000, help="the portfolio both engines build (0: none)")
+    ap.add_argument("--sizes", default="455,940,1880", help="accounts of the portfolios Spark alone builds")
     ap.add_argument("--months", type=int, default=24)
-    ap.add_argument("--repeats", type=int, default=1)
+    ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--master", default="local[*]")
     a = ap.parse_args()
     from features import spark_engine
@@ -75,11 +76,12 @@ def main() -> int:
     print("| engine | accounts | events | median seconds | events/s |\n|---|---|---|---|---|", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        src, events = portfolio(work, a.accounts, a.months)
-        secs, end = duckdb_seconds(src, work, a.repeats)
-        print(f"| DuckDB (`radar features --full`) | {a.accounts:,} | {events:,} | {secs:.1f} | {events / secs:,.0f} |", flush=True)
-        secs = spark_seconds(spark, src, work, end, a.repeats)
-        print(f"| Spark {a.master} (build + write Parquet) | {a.accounts:,} | {events:,} | {secs:.1f} | {events / secs:,.0f} |", flush=True)
+        if a.accounts:  # 0: the sizes only
+            src, events = portfolio(work, a.accounts, a.months)
+            secs, end = duckdb_seconds(src, work, a.repeats)
+            print(f"| DuckDB (`radar features --full`) | {a.accounts:,} | {events:,} | {secs:.1f} | {events / secs:,.0f} |", flush=True)
+            secs = spark_seconds(spark, src, work, end, a.repeats)
+            print(f"| Spark {a.master} (build + write Parquet) | {a.accounts:,} | {events:,} | {secs:.1f} | {events / secs:,.0f} |", flush=True)
         for accounts in (int(x) for x in a.sizes.split(",") if x):
             src, events = portfolio(work, accounts, a.months)
             secs = spark_seconds(spark, src, work, None, a.repeats)
