@@ -14,6 +14,9 @@ in schema `feature_state` of the warehouse:
   portal edits) at every date;
 - `builds`: one row per build (its mode, data end, what it built, a fingerprint of the definitions).
 
+An ingest carries all of it, with `features`, `feature_catalog` and the marts, into the warehouse it
+swaps in (`carry_over`), so the build after it starts from the last one.
+
 The next build computes the dates after `since` and, where the manual traits known at a kept date
 changed (a trait set in the portal touches only the dates at or after it), recomputes the trait
 columns of the kept dates from the first such date. It builds every date instead when asked
@@ -32,7 +35,7 @@ from typing import Sequence
 
 import duckdb
 
-from features.runner import SQL_ROOT, STATE_SCHEMA, Runner
+from features.runner import SQL_ROOT, STATE_SCHEMA, Runner, load_models
 from features.settings import PipelineSettings
 from features.warehouse import has_table
 
@@ -126,6 +129,24 @@ def plan(con: duckdb.DuckDBPyConnection, dates: Sequence[dt.date], s: PipelineSe
     now = _fingerprints(con, TRAITS, kept, end)
     traits_from = min((d for (d, src), v in now.items() if recorded.get((d, src)) != v), default=None)
     return Plan(dates, False, "incremental", since, traits_from)
+
+
+def carry_over(con: duckdb.DuckDBPyConnection, previous: str) -> list[str]:
+    """Copy the last feature build from the attached warehouse `previous`, which an ingest is
+    replacing: `features`, `feature_catalog`, the marts and schema feature_state. The next build
+    then computes only what is new, once its plan has checked that the sources it kept still
+    agree (it builds every date when they do not); until then the portal shows the previous
+    features. Returns the tables copied."""
+    have = {(s, t) for s, t in con.execute("select table_schema, table_name from information_schema.tables "
+                                            "where table_catalog = ?", [previous]).fetchall()}
+    if ("main", "features") not in have:
+        return []
+    outputs = ["features", "feature_catalog"] + sorted(n for n, m in load_models().items() if m.kind == "mart")
+    copied = [("main", t) for t in outputs if ("main", t) in have] + sorted(x for x in have if x[0] == STATE_SCHEMA)
+    con.execute(f"create schema if not exists {STATE_SCHEMA}")
+    for schema, table in copied:
+        con.execute(f'create table {schema}."{table}" as select * from "{previous}".{schema}."{table}"')
+    return [f"{s}.{t}" if s != "main" else t for s, t in copied]
 
 
 def provide_history(runner: Runner, since: dt.date) -> None:

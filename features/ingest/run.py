@@ -1,7 +1,9 @@
 """`radar ingest`: load a source folder into a new warehouse built beside the old one, and swap it in
 only when every table loaded and none lost too much to quarantine. A failed, refused or interrupted
-ingest leaves the previous warehouse exactly as it was. Only the ingest history (`ingest_runs`) is
-carried over: what people write lives in the operational store (features/appstore.py).
+ingest leaves the previous warehouse exactly as it was. Carried over: the ingest history
+(`ingest_runs`) and the last feature build (features/incremental.py `carry_over`: the features, the
+marts and the state the next build starts from). What people write lives in the operational store
+(features/appstore.py).
 """
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from features import contract
+from features import contract, incremental
 from features.ingest import quarantine, stage
 from features.ingest.readers import IngestError, Source, discover, sql_str
 from features.ingest.settings import IngestSettings, load_ingest_settings
@@ -160,6 +162,8 @@ def _carry_history(con: duckdb.DuckDBPyConnection, old: Path, progress) -> None:
         for name in CARRIED:
             if name in have:
                 con.execute(f"insert into {name} by name select * from {PREVIOUS}.{name}")
+        if kept := incremental.carry_over(con, PREVIOUS):
+            progress(f"  carried over the last feature build ({len(kept)} tables): `radar features` builds what is new")
         con.execute(f"detach {PREVIOUS}")
     finally:
         if copy is not None:

@@ -9,10 +9,10 @@ its own as a command would:
   point-in-time usage feature needs), into a temporary table;
 - the full build: `pipeline.run(full=True)` (every date, features, catalog, marts and build
   state written), which is `radar features --full` without the copy and swap;
-- the incremental refresh: a warehouse cut at the month end before the sample's end and fully
-  built (once, untimed) is copied, its sources replaced by the whole sample (as an ingest
-  carrying the feature state over would), and `pipeline.run()` builds what is new; its features
-  are checked against the full build's.
+- the incremental refresh, as a nightly run does it: the sample ingested up to the month end
+  before its last (`radar ingest --data-end`) and fully built, once and untimed, is copied; the
+  whole sample is ingested over the copy (untimed; the ingest carries the last build over), and
+  `pipeline.run()` builds what is new; its features are checked against the full build's.
 """
 from __future__ import annotations
 
@@ -27,7 +27,6 @@ import pandas as pd
 
 from tests.benchmarks.run import END, machine, quiet
 from tests.benchmarks.timing import median_seconds
-from tests.features.months import cut_at, restore_sources
 
 BARE = ("create or replace temp table bare_user_days as select account_id, user_id, "
         "cast(occurred_at as date) as event_date, count(*) as events from events "
@@ -43,29 +42,30 @@ def sample(work: Path, accounts: int, months: int) -> tuple[Path, int]:
     return db, counts["events"]
 
 
-def prepare_before(db: Path, work: Path) -> Path:
-    """The warehouse as it stood at the month end before the sample's end, fully built."""
+def prepare_before(src: Path, work: Path) -> Path:
+    """The warehouse as yesterday's export left it: `src` ingested up to the month end before its
+    last (what came after quarantined), fully built."""
     from features import pipeline
+    from features.ingest import ingest
     from features.warehouse import connect
     cut_day = (pd.Timestamp(END).to_period("M") - 1).to_timestamp(how="end").date()
     before = work / "before.duckdb"
-    shutil.copy(db, before)
+    ingest(src, before, progress=quiet, data_end=cut_day, accept_quarantine=True)
     with connect(before) as con:
-        cut_at(con, cut_day)
         pipeline.run(con, full=True, progress=quiet)
     return before
 
 
-def refresh_once(sources: Path, before: Path, copy: Path) -> tuple[float, str, pd.DataFrame]:
-    """Seconds of an incremental build after the last month arrives, on a copy of `before` whose
-    sources were replaced by those of `sources` (untimed, then the connection closed), what it said
-    it built, and its features."""
+def refresh_once(src: Path, before: Path, copy: Path) -> tuple[float, str, pd.DataFrame]:
+    """Seconds of the build after today's export (all of `src`) is ingested over a copy of
+    `before` (the ingest untimed; it carries the last build over), what the build said it
+    computed, and its features."""
     from features import pipeline
+    from features.ingest import ingest
     from features.warehouse import connect
     shutil.copy(before, copy)
     try:
-        with connect(copy) as con:
-            restore_sources(con, sources)
+        ingest(src, copy, progress=quiet)
         with connect(copy) as con:
             lines: list[str] = []
             secs, _ = median_seconds(lambda: pipeline.run(con, progress=lines.append), 1)
@@ -81,9 +81,7 @@ def measure(db: Path, work: Path, repeats: int) -> dict:
     would be a command of its own); and whether the refresh equals the full build."""
     from features import pipeline
     from features.warehouse import connect
-    before = prepare_before(db, work)
-    sources = work / "sources.duckdb"  # what the refresh's ingest brings
-    shutil.copy(db, sources)
+    before = prepare_before(work / "src", work)
     bare, full, inc, said, equal, frame = [], [], [], "", True, None
     for i in range(repeats):
         with connect(db) as con:
@@ -92,7 +90,7 @@ def measure(db: Path, work: Path, repeats: int) -> dict:
             secs, frame = median_seconds(lambda: pipeline.run(con, full=True, progress=quiet), 1)
             full.append(secs)
             expected = con.execute("select * from features order by account_id, as_of").df()
-        secs, said, got = refresh_once(sources, before, work / f"refresh{i}.duckdb")
+        secs, said, got = refresh_once(work / "src", before, work / f"refresh{i}.duckdb")
         inc.append(secs)
         equal = equal and got.equals(expected)
     med = statistics.median

@@ -29,8 +29,8 @@ def cut_at(con: duckdb.DuckDBPyConnection, day: dt.date) -> None:
 
 
 def restore_sources(con: duckdb.DuckDBPyConnection, full: Path) -> None:
-    """Replace every source table with `full`'s, as an ingest that carried the feature state
-    over would: the warehouse now holds the month that followed."""
+    """Replace every source table with `full`'s, as an ingest does (it carries the feature build
+    over): the warehouse now holds the month that followed."""
     con.execute(f"attach '{full}' as full_db (read_only)")
     try:
         for table, _, _ in STAMPS + (("ingest_runs", None, ()), ("source_columns", None, ())):

@@ -146,3 +146,29 @@ def test_the_parquet_out_holds_every_date_even_when_a_build_computes_one_or_none
         out.unlink()
         assert len(pipeline.run(con, out=out, progress=quiet)) == 0  # up to date: still written
         pd.testing.assert_frame_equal(pd.read_parquet(out), every, check_dtype=False)
+
+
+def test_the_next_ingest_carries_the_last_build_so_the_next_build_computes_only_the_new_month(sample_source, tmp_path):
+    """The nightly flow itself: yesterday's export (nothing after May) ingested and built, then
+    today's (one month more) ingested over it, then `radar features`."""
+    from features.ingest import ingest
+    db = tmp_path / "w.duckdb"
+    ingest(sample_source, db, progress=quiet, data_end=dt.date(2026, 5, 31), accept_quarantine=True)
+    with connect(db) as con:
+        pipeline.run(con, progress=quiet)
+    said = []
+    ingest(sample_source, db, progress=said.append)
+    assert any("carried over the last feature build" in s for s in said), said
+    said = []
+    with connect(db) as con:
+        built = pipeline.run(con, progress=said.append)
+        assert sorted(built["as_of"].dt.date.unique()) == [dt.date(2026, 6, 30)]
+        assert any("incremental: 1 of 28 dates new (2026-06-30)" in s for s in said), said
+        assert_same(con, full_build_of(con, db, tmp_path))
+
+
+def test_an_ingest_into_a_new_warehouse_carries_nothing_and_the_first_build_is_full(tiny_source, tmp_path):
+    from features.ingest import ingest
+    said = []
+    ingest(tiny_source, tmp_path / "new.duckdb", progress=said.append)
+    assert not any("carried over" in s for s in said)
