@@ -1,9 +1,10 @@
 """`radar ingest`: load a source folder into a new warehouse built beside the old one, and swap it in
 only when every table loaded and none lost too much to quarantine. A failed, refused or interrupted
 ingest leaves the previous warehouse exactly as it was. Carried over: the ingest history
-(`ingest_runs`) and the last feature build (features/incremental.py `carry_over`: the features, the
-marts and the state the next build starts from). What people write lives in the operational store
-(features/appstore.py).
+(`ingest_runs`), the last feature build (features/incremental.py `carry_over`: the features, the
+marts and the state the next build starts from) and every table a later step published (health,
+scores, drivers, alerts, ...), so the portal keeps showing the last figures until the steps after
+the ingest replace them. What people write lives in the operational store (features/appstore.py).
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from features.traits import TraitSpec, load_traits
 from features.warehouse import connect, ensure_history_tables
 
 CARRIED = ("ingest_runs",)  # tables an ingest takes over from the warehouse it replaces
+OWN = {t.name for t in contract.TABLES} | {"quarantine", "source_columns"}  # what an ingest loads anew
 PREVIOUS = "radar_previous_warehouse"  # its name while attached
 
 
@@ -52,7 +54,7 @@ def ingest(folder: Path, db: Path, progress=print, traits: tuple[TraitSpec, ...]
         exported_at = _export_time(sources)
         bounds = _bounds(settings, exported_at, data_end)
         _register_trait_values(con, load_traits() if traits is None else traits)
-        _carry_history(con, db, progress)
+        _carry_over(con, db, progress)
         ensure_history_tables(con)
         quarantine.create(con)
         con.execute("create table source_columns (table_name varchar, column_name varchar, "
@@ -90,6 +92,17 @@ def ingest(folder: Path, db: Path, progress=print, traits: tuple[TraitSpec, ...]
     progress(f"  data end {bounds.data_end}" + (" (--data-end)" if data_end else
                                                 f" (the latest event; files exported {exported_at:%Y-%m-%d %H:%M} UTC)"))
     return summary
+
+
+def _carry_published(con: duckdb.DuckDBPyConnection, have: set[str]) -> list[str]:
+    """Copy every other table of the attached previous warehouse that the ingest does not load
+    itself (health, scores, drivers, alerts, ...). Returns their names."""
+    present = {r[0] for r in con.execute("select table_name from information_schema.tables "
+                                         "where table_catalog = current_database() and table_schema = 'main'").fetchall()}
+    published = sorted(have - present - OWN)
+    for name in published:
+        con.execute(f'create table "{name}" as select * from {PREVIOUS}."{name}"')
+    return published
 
 
 def _utcnow() -> dt.datetime:
@@ -137,8 +150,9 @@ def _register_trait_values(con: duckdb.DuckDBPyConnection, traits: tuple[TraitSp
         con.executemany("insert into trait_values values (?, ?)", rows)
 
 
-def _carry_history(con: duckdb.DuckDBPyConnection, old: Path, progress) -> None:
-    """Copy CARRIED tables from the warehouse being replaced; refuse to replace a file that is not one."""
+def _carry_over(con: duckdb.DuckDBPyConnection, old: Path, progress) -> None:
+    """Take over from the warehouse being replaced the CARRIED history, the last feature build and
+    the tables later steps published; refuse to replace a file that is not a warehouse."""
     if not old.exists():
         return
     copy = None
@@ -164,6 +178,8 @@ def _carry_history(con: duckdb.DuckDBPyConnection, old: Path, progress) -> None:
                 con.execute(f"insert into {name} by name select * from {PREVIOUS}.{name}")
         if kept := incremental.carry_over(con, PREVIOUS):
             progress(f"  carried over the last feature build ({len(kept)} tables): `radar features` builds what is new")
+        if published := _carry_published(con, have):
+            progress(f"  carried over what the portal shows until the next steps replace it: {', '.join(published)}")
         con.execute(f"detach {PREVIOUS}")
     finally:
         if copy is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 
@@ -208,3 +209,22 @@ def test_a_refused_load_raises_quarantine_exceeded_from_the_function(tmp_path):
     with pytest.raises(QuarantineExceeded, match="events.csv lost 1 of 6 rows"):
         ingest(with_bad_events(tmp_path, 1), tmp_path / "w.duckdb", progress=quiet)
     assert not (tmp_path / "w.duckdb").exists()
+
+
+def test_an_ingest_keeps_what_the_portal_shows_until_the_next_steps_replace_it(scored_db, sample_source, tmp_path):
+    """Between the nightly ingest and `radar score`, a page shows yesterday's figures, never an
+    empty warehouse: every published table is carried into the warehouse the ingest swaps in."""
+    db = tmp_path / "w.duckdb"
+    shutil.copy(scored_db, db)
+    with duckdb.connect(str(db), read_only=True) as con:
+        before = {t: con.execute(f"select count(*) from {t}").fetchall()[0][0]
+                  for t in ("features", "health", "scores", "drivers", "risk_contributions")}
+        scores = con.execute("select * from scores order by account_id, as_of").df()
+    said = []
+    ingest(sample_source, db, progress=said.append)
+    assert any("carried over what the portal shows" in s and "scores" in s for s in said), said
+    with duckdb.connect(str(db), read_only=True) as con:
+        after = {t: con.execute(f"select count(*) from {t}").fetchall()[0][0] for t in before}
+        pd.testing.assert_frame_equal(con.execute("select * from scores order by account_id, as_of").df(), scores)
+        assert con.execute("select count(*) from ingest_runs").fetchall()[0][0] == 2
+    assert after == before

@@ -56,7 +56,7 @@ def page_problems(page) -> list[str]:
     if page.locator("[data-testid='stException']").count():
         found.append(page.locator("[data-testid='stException']").first.inner_text()[:300])
     body = page.locator("body").inner_text()
-    for bad in ("Traceback", "Conflicting lock", "does not exist!", "different configuration"):
+    for bad in ("Traceback", "Conflicting lock", "does not exist!", "different configuration", "table yet"):
         if bad in body:
             found.append(bad)
     return found
