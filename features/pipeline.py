@@ -29,7 +29,7 @@ from features.marts import publish_marts
 from features.outputs import columns_of, main_table, replace_rows, write_catalog
 from features.runner import Keep, Runner
 from features.settings import PipelineSettings, load_settings
-from features.warehouse import ensure_history_tables, require_table, transaction, write_parquet
+from features.warehouse import ensure_history_tables, require_table, transaction, unordered, write_parquet
 
 __all__ = ["build", "run", "data_end", "observation_dates", "available_sources", "KEYS", "FAMILIES"]
 
@@ -79,6 +79,12 @@ def run(con: duckdb.DuckDBPyConnection, as_of: dt.date | None = None, out: Path 
     of the dates whose traits changed), or every one with `full`, or when an incremental build
     cannot be trusted (the progress says why: other dates than last time, for one). With
     `as_of`: that one date, replacing it in `features` (the build state is left alone)."""
+    with unordered(con):
+        return _run(con, as_of, out, progress, full, dates)
+
+
+def _run(con: duckdb.DuckDBPyConnection, as_of: dt.date | None, out: Path | None, progress, full: bool,
+         dates: Sequence[dt.date] | None) -> pd.DataFrame:
     s = load_settings()
     _require(con)
     if as_of is not None:

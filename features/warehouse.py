@@ -39,6 +39,18 @@ def open_existing(db: Path, read_only: bool = False) -> duckdb.DuckDBPyConnectio
     return connect(db, read_only)
 
 
+@contextmanager
+def unordered(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Let DuckDB build tables in any row order inside the block (about a tenth faster on the
+    feature build's large GROUP BYs); anything whose order matters says ORDER BY."""
+    before = con.execute("select current_setting('preserve_insertion_order')").fetchall()[0][0]
+    con.execute("set preserve_insertion_order = false")
+    try:
+        yield con
+    finally:
+        con.execute(f"set preserve_insertion_order = {'true' if before else 'false'}")
+
+
 def ensure_history_tables(con: duckdb.DuckDBPyConnection) -> None:
     for name, ddl in HISTORY_DDL.items():
         con.execute(f"create table if not exists {name} ({ddl})")
