@@ -28,6 +28,7 @@ from features.warehouse import connect, ensure_history_tables
 
 CARRIED = ("ingest_runs",)  # tables an ingest takes over from the warehouse it replaces
 OWN = {t.name for t in contract.TABLES} | {"quarantine", "source_columns"}  # what an ingest loads anew
+SAME_PORTFOLIO = 0.5  # carry the last build only when this share of the old accounts is in the new export
 PREVIOUS = "radar_previous_warehouse"  # its name while attached
 
 
@@ -54,7 +55,7 @@ def ingest(folder: Path, db: Path, progress=print, traits: tuple[TraitSpec, ...]
         exported_at = _export_time(sources)
         bounds = _bounds(settings, exported_at, data_end)
         _register_trait_values(con, load_traits() if traits is None else traits)
-        _carry_over(con, db, progress)
+        carried = _carry_over(con, db, progress)
         ensure_history_tables(con)
         quarantine.create(con)
         con.execute("create table source_columns (table_name varchar, column_name varchar, "
@@ -72,6 +73,7 @@ def ingest(folder: Path, db: Path, progress=print, traits: tuple[TraitSpec, ...]
             if src.table.name == contract.EVENTS and bounds.data_end is None:
                 bounds = replace(bounds, data_end=con.execute(
                     "select max(cast(occurred_at as date)) from events").fetchall()[0][0])
+        _keep_carried(con, carried, progress)
         quarantine.refuse_losses(con, run_id, sources, summary, settings, accept_quarantine, progress)
         con.execute("""insert into ingest_runs by name select $run_id as run_id, $started as started_at,
                               $finished as finished_at, $source as source_dir, $loaded as rows_loaded,
@@ -92,6 +94,26 @@ def ingest(folder: Path, db: Path, progress=print, traits: tuple[TraitSpec, ...]
     progress(f"  data end {bounds.data_end}" + (" (--data-end)" if data_end else
                                                 f" (the latest event; files exported {exported_at:%Y-%m-%d %H:%M} UTC)"))
     return summary
+
+
+def _keep_carried(con: duckdb.DuckDBPyConnection, carried: tuple[list[str], list[str]], progress) -> None:
+    """Keep what was carried over when the export continues the same portfolio (SAME_PORTFOLIO of
+    the old accounts are in it); drop it when it is another one, whose figures would be wrong here."""
+    kept, published = carried
+    if not kept and not published:
+        return
+    old, still = con.execute("select count(*), count(*) filter (where account_id in (select account_id from accounts)) "
+                             "from previous_accounts").fetchall()[0]
+    if old and still < SAME_PORTFOLIO * old:
+        for name in kept + published:
+            con.execute(f"drop table {name}")
+        progress(f"  another portfolio ({still:,} of the {old:,} accounts before are in this export): "
+                 "the last build and published figures are not carried over; run features, health and score")
+        return
+    if kept:
+        progress(f"  carried over the last feature build ({len(kept)} tables): `radar features` builds what is new")
+    if published:
+        progress(f"  carried over what the portal shows until the next steps replace it: {', '.join(published)}")
 
 
 def _carry_published(con: duckdb.DuckDBPyConnection, have: set[str]) -> list[str]:
@@ -150,11 +172,12 @@ def _register_trait_values(con: duckdb.DuckDBPyConnection, traits: tuple[TraitSp
         con.executemany("insert into trait_values values (?, ?)", rows)
 
 
-def _carry_over(con: duckdb.DuckDBPyConnection, old: Path, progress) -> None:
+def _carry_over(con: duckdb.DuckDBPyConnection, old: Path, progress) -> tuple[list[str], list[str]]:
     """Take over from the warehouse being replaced the CARRIED history, the last feature build and
-    the tables later steps published; refuse to replace a file that is not a warehouse."""
+    the tables later steps published (returned: (feature build, published)), and keep its account
+    ids in temp table `previous_accounts`; refuse to replace a file that is not a warehouse."""
     if not old.exists():
-        return
+        return [], []
     copy = None
     try:
         try:
@@ -176,11 +199,12 @@ def _carry_over(con: duckdb.DuckDBPyConnection, old: Path, progress) -> None:
         for name in CARRIED:
             if name in have:
                 con.execute(f"insert into {name} by name select * from {PREVIOUS}.{name}")
-        if kept := incremental.carry_over(con, PREVIOUS):
-            progress(f"  carried over the last feature build ({len(kept)} tables): `radar features` builds what is new")
-        if published := _carry_published(con, have):
-            progress(f"  carried over what the portal shows until the next steps replace it: {', '.join(published)}")
+        kept = incremental.carry_over(con, PREVIOUS)
+        published = _carry_published(con, have)
+        accounts = f"select account_id from {PREVIOUS}.accounts" if "accounts" in have else "select ''::varchar as account_id limit 0"
+        con.execute(f"create or replace temp table previous_accounts as {accounts}")
         con.execute(f"detach {PREVIOUS}")
+        return kept, published
     finally:
         if copy is not None:
             copy.unlink(missing_ok=True)

@@ -228,3 +228,18 @@ def test_an_ingest_keeps_what_the_portal_shows_until_the_next_steps_replace_it(s
         pd.testing.assert_frame_equal(con.execute("select * from scores order by account_id, as_of").df(), scores)
         assert con.execute("select count(*) from ingest_runs").fetchall()[0][0] == 2
     assert after == before
+
+
+def test_an_export_of_another_portfolio_carries_no_figures_over(scored_db, tiny_source, tmp_path):
+    """Yesterday's scores describe yesterday's accounts: a warehouse reused for another portfolio
+    starts without them (and without the last feature build) rather than mixing the two."""
+    db = tmp_path / "w.duckdb"
+    shutil.copy(scored_db, db)
+    said = []
+    ingest(tiny_source, db, progress=said.append)
+    assert any(s.strip().startswith("another portfolio (0 of the") for s in said), said
+    assert not any(s.strip().startswith("carried over") for s in said)
+    with duckdb.connect(str(db), read_only=True) as con:
+        tables = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
+    assert not tables & {"features", "health", "scores", "drivers", "type_days"}
+    assert "ingest_runs" in tables
