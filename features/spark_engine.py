@@ -58,6 +58,7 @@ def session(master: str | None = None, conf: Mapping[str, str] | None = None):
         master = master or "local[*]"
         builder = builder.master(master)
         settings["spark.ui.enabled"] = "false"
+        settings["spark.ui.showConsoleProgress"] = "false"  # `radar` says what it builds; bars fill logs
         # the feature table joins some twenty aggregates in one stage, each taking a memory page
         # when it starts; Spark's default page (up to 64 MB) exhausts a task's share at about 16
         settings["spark.buffer.pageSize"] = PAGE_SIZE
