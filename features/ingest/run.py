@@ -1,15 +1,12 @@
 """`radar ingest`: load a source folder into a new warehouse built beside the old one, and swap it in
 only when every table loaded and none lost too much to quarantine. A failed, refused or interrupted
-ingest leaves the previous warehouse exactly as it was. Carried over: the ingest history
-(`ingest_runs`), the last feature build (features/incremental.py `carry_over`: the features, the
-marts and the state the next build starts from) and every table a later step published (health,
-scores, drivers, alerts, ...), so the portal keeps showing the last figures until the steps after
-the ingest replace them. What people write lives in the operational store (features/appstore.py).
+ingest leaves the previous warehouse exactly as it was. What it takes over from the warehouse it
+replaces (the ingest history, the last feature build, the published figures) is in carry.py. What
+people write lives in the operational store (features/appstore.py).
 """
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 import time
 import uuid
 from dataclasses import replace
@@ -17,19 +14,15 @@ from pathlib import Path
 
 import duckdb
 
-from features import contract, incremental
-from features.ingest import quarantine, stage
-from features.ingest.readers import IngestError, Source, discover, sql_str
+from features import contract
+from features.ingest import carry, quarantine, stage
+from features.ingest.readers import IngestError, Source, discover
 from features.ingest.settings import IngestSettings, load_ingest_settings
 from features.ingest.stage import Bounds
 from features.publish import building_path, refuse_read_only, remove_stale_copies, swap_in, wal_path
 from features.traits import TraitSpec, load_traits
 from features.warehouse import connect, ensure_history_tables
 
-CARRIED = ("ingest_runs",)  # tables an ingest takes over from the warehouse it replaces
-OWN = {t.name for t in contract.TABLES} | {"quarantine", "source_columns"}  # what an ingest loads anew
-SAME_PORTFOLIO = 0.5  # carry the last build only when this share of the old accounts is in the new export
-PREVIOUS = "radar_previous_warehouse"  # its name while attached
 
 
 def ingest(folder: Path, db: Path, progress=print, traits: tuple[TraitSpec, ...] | None = None, *,
@@ -55,7 +48,7 @@ def ingest(folder: Path, db: Path, progress=print, traits: tuple[TraitSpec, ...]
         exported_at = _export_time(sources)
         bounds = _bounds(settings, exported_at, data_end)
         _register_trait_values(con, load_traits() if traits is None else traits)
-        carried = _carry_over(con, db, progress)
+        carried = carry.take_over(con, db, progress)
         ensure_history_tables(con)
         quarantine.create(con)
         con.execute("create table source_columns (table_name varchar, column_name varchar, "
@@ -73,7 +66,7 @@ def ingest(folder: Path, db: Path, progress=print, traits: tuple[TraitSpec, ...]
             if src.table.name == contract.EVENTS and bounds.data_end is None:
                 bounds = replace(bounds, data_end=con.execute(
                     "select max(cast(occurred_at as date)) from events").fetchall()[0][0])
-        _keep_carried(con, carried, progress)
+        carry.keep_if_same_portfolio(con, carried, settings.same_portfolio_share, progress)
         quarantine.refuse_losses(con, run_id, sources, summary, settings, accept_quarantine, progress)
         con.execute("""insert into ingest_runs by name select $run_id as run_id, $started as started_at,
                               $finished as finished_at, $source as source_dir, $loaded as rows_loaded,
@@ -94,37 +87,6 @@ def ingest(folder: Path, db: Path, progress=print, traits: tuple[TraitSpec, ...]
     progress(f"  data end {bounds.data_end}" + (" (--data-end)" if data_end else
                                                 f" (the latest event; files exported {exported_at:%Y-%m-%d %H:%M} UTC)"))
     return summary
-
-
-def _keep_carried(con: duckdb.DuckDBPyConnection, carried: tuple[list[str], list[str]], progress) -> None:
-    """Keep what was carried over when the export continues the same portfolio (SAME_PORTFOLIO of
-    the old accounts are in it); drop it when it is another one, whose figures would be wrong here."""
-    kept, published = carried
-    if not kept and not published:
-        return
-    old, still = con.execute("select count(*), count(*) filter (where account_id in (select account_id from accounts)) "
-                             "from previous_accounts").fetchall()[0]
-    if old and still < SAME_PORTFOLIO * old:
-        for name in kept + published:
-            con.execute(f"drop table {name}")
-        progress(f"  another portfolio ({still:,} of the {old:,} accounts before are in this export): "
-                 "the last build and published figures are not carried over; run features, health and score")
-        return
-    if kept:
-        progress(f"  carried over the last feature build ({len(kept)} tables): `radar features` builds what is new")
-    if published:
-        progress(f"  carried over what the portal shows until the next steps replace it: {', '.join(published)}")
-
-
-def _carry_published(con: duckdb.DuckDBPyConnection, have: set[str]) -> list[str]:
-    """Copy every other table of the attached previous warehouse that the ingest does not load
-    itself (health, scores, drivers, alerts, ...). Returns their names."""
-    present = {r[0] for r in con.execute("select table_name from information_schema.tables "
-                                         "where table_catalog = current_database() and table_schema = 'main'").fetchall()}
-    published = sorted(have - present - OWN)
-    for name in published:
-        con.execute(f'create table "{name}" as select * from {PREVIOUS}."{name}"')
-    return published
 
 
 def _utcnow() -> dt.datetime:
@@ -170,42 +132,3 @@ def _register_trait_values(con: duckdb.DuckDBPyConnection, traits: tuple[TraitSp
     rows = [[name, value] for t in traits for name, value, _ in t.score_rows()]
     if rows:
         con.executemany("insert into trait_values values (?, ?)", rows)
-
-
-def _carry_over(con: duckdb.DuckDBPyConnection, old: Path, progress) -> tuple[list[str], list[str]]:
-    """Take over from the warehouse being replaced the CARRIED history, the last feature build and
-    the tables later steps published (returned: (feature build, published)), and keep its account
-    ids in temp table `previous_accounts`; refuse to replace a file that is not a warehouse."""
-    if not old.exists():
-        return [], []
-    copy = None
-    try:
-        try:
-            con.execute(f"attach {sql_str(old)} as {PREVIOUS} (read_only)")
-        except duckdb.Error as e:
-            if "not a valid DuckDB database" in str(e):
-                raise IngestError(f"{old}: exists but is not a DuckDB warehouse; "
-                                  "move it away or choose another --db") from None
-            if "WAL" not in str(e):
-                raise
-            # a log left by a killed job that does not match the file: read the file without it
-            progress(f"  note: {wal_path(old).name} does not match {old.name} (left by a killed job); ignored")
-            copy = Path(f"{building_path(old)}.history")
-            shutil.copyfile(old, copy)
-            con.execute(f"attach {sql_str(copy)} as {PREVIOUS} (read_only)")
-        have = {r[0] for r in con.execute("select table_name from information_schema.tables "
-                                          f"where table_catalog = '{PREVIOUS}' and table_schema = 'main'").fetchall()}
-        ensure_history_tables(con)
-        for name in CARRIED:
-            if name in have:
-                con.execute(f"insert into {name} by name select * from {PREVIOUS}.{name}")
-        kept = incremental.carry_over(con, PREVIOUS)
-        published = _carry_published(con, have)
-        accounts = f"select account_id from {PREVIOUS}.accounts" if "accounts" in have else "select ''::varchar as account_id limit 0"
-        con.execute(f"create or replace temp table previous_accounts as {accounts}")
-        con.execute(f"detach {PREVIOUS}")
-        return kept, published
-    finally:
-        if copy is not None:
-            copy.unlink(missing_ok=True)
-            wal_path(copy).unlink(missing_ok=True)
