@@ -1,8 +1,13 @@
 """Evaluation figures (matplotlib, off-screen): ROC, PR, calibration, lift, importance, SHAP summary.
 
 Each function draws on a figure of its own and returns it; `close` releases them once logged.
+pyplot keeps one current figure per process, and the SHAP summary draws on it, so jobs that run
+in threads of one process (the portal's retrain and backtest) draw one at a time.
 """
 from __future__ import annotations
+
+import functools
+import threading
 
 import matplotlib
 
@@ -13,6 +18,16 @@ from sklearn.metrics import precision_recall_curve, roc_curve  # noqa: E402
 
 from model.evaluate import lift_by_decile  # noqa: E402
 
+_PYPLOT = threading.RLock()
+
+
+def _one_at_a_time(draw):
+    @functools.wraps(draw)
+    def locked(*args, **kwargs):
+        with _PYPLOT:
+            return draw(*args, **kwargs)
+    return locked
+
 
 def _fig(title):
     fig, ax = plt.subplots(figsize=(6, 4.5), dpi=100)
@@ -20,6 +35,7 @@ def _fig(title):
     return fig, ax
 
 
+@_one_at_a_time
 def roc(y, scores: dict[str, np.ndarray], title: str = "ROC on the test months"):
     fig, ax = _fig(title)
     for name, s in scores.items():
@@ -32,6 +48,7 @@ def roc(y, scores: dict[str, np.ndarray], title: str = "ROC on the test months")
     return fig
 
 
+@_one_at_a_time
 def pr(y, scores: dict[str, np.ndarray], title: str = "Precision-recall on the test months"):
     fig, ax = _fig(title)
     for name, s in scores.items():
@@ -44,6 +61,7 @@ def pr(y, scores: dict[str, np.ndarray], title: str = "Precision-recall on the t
     return fig
 
 
+@_one_at_a_time
 def calibration(y, p, bins: int = 10, title: str = "Calibration on the test months"):
     fig, ax = _fig(title)
     edges = np.quantile(p, np.linspace(0, 1, bins + 1))
@@ -59,6 +77,7 @@ def calibration(y, p, bins: int = 10, title: str = "Calibration on the test mont
     return fig
 
 
+@_one_at_a_time
 def lift(y, scores: dict[str, np.ndarray], title: str = "Lift by decile (highest risk first)"):
     fig, ax = _fig(title)
     width = 0.8 / len(scores)
@@ -72,6 +91,7 @@ def lift(y, scores: dict[str, np.ndarray], title: str = "Lift by decile (highest
     return fig
 
 
+@_one_at_a_time
 def importance(labels: list[str], gain: np.ndarray, top: int = 20):
     order = np.argsort(gain)[::-1][:top][::-1]
     fig, ax = plt.subplots(figsize=(8, 6), dpi=100)
@@ -81,6 +101,7 @@ def importance(labels: list[str], gain: np.ndarray, top: int = 20):
     return fig
 
 
+@_one_at_a_time
 def shap_summary(phi: np.ndarray, X, labels: list[str]):
     import shap  # heavy: only at training time
     fig = plt.figure(dpi=100)  # summary_plot draws on the current figure: make it this one
@@ -91,6 +112,7 @@ def shap_summary(phi: np.ndarray, X, labels: list[str]):
     return fig
 
 
+@_one_at_a_time
 def auc_by_cutoff(per_cutoff, labels: dict[str, str]):
     """ROC AUC per cutoff and method (rows of model.backtest's per-cutoff table), with the
     bootstrap interval as bars, and chance as a dotted line."""
@@ -111,6 +133,7 @@ def auc_by_cutoff(per_cutoff, labels: dict[str, str]):
     return fig
 
 
+@_one_at_a_time
 def close(figures: dict) -> None:
     for fig in figures.values():
         plt.close(fig)
