@@ -81,6 +81,18 @@ def job_lock(db: Path, job: str, wait: bool = True, timeout_s: float | None = No
         os.close(fd)  # closing releases the flock
 
 
+def running_job(db: Path) -> dict | None:
+    """The job writing `db` now ({job, pid, started_at}), or None. Read from what the holder wrote
+    into the lock file, without touching the lock (a probe must never make a starting job wait);
+    a holder that is no longer alive (killed before it could clear the file) is no job."""
+    try:
+        h = json.loads(lock_path(db).read_text() or "{}")
+    except (OSError, ValueError):
+        return None
+    pid = h.get("pid")
+    return h if isinstance(pid, int) and _alive(pid) else None
+
+
 def wal_path(db: Path) -> Path:
     return Path(db).with_name(Path(db).name + ".wal")
 

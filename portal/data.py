@@ -6,6 +6,8 @@ no cache clearing.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import duckdb
 import pandas as pd
 import streamlit as st
@@ -67,6 +69,12 @@ def health_now(db: str, stamp: int, as_of, app_stamp: tuple) -> pd.DataFrame:
 @st.cache_data(show_spinner=False, max_entries=256)
 def app_history(account_id: str, app_stamp: tuple) -> dict:
     return queries.app_history(app_store(), account_id)
+
+
+def running_job(db: str) -> dict | None:
+    """The batch job writing the warehouse now, if any (read on every rerun, never cached)."""
+    from features.publish import running_job as running
+    return running(Path(db))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

@@ -62,7 +62,7 @@ def kpis(f: queries.KeyFigures, tiers: pd.DataFrame, renewal_days: int) -> None:
                            for t, r in tiers.iterrows()))
 
 
-def freshness_panel(f: dict, view: pd.DataFrame, s: PortalSettings) -> None:
+def freshness_panel(f: dict, view: pd.DataFrame, s: PortalSettings, running: dict | None = None) -> None:
     """When each source was loaded and how much of the health score had data: never a stale picture passing as fresh."""
     run, end = f["last_run"], f["data_end"]
     age = queries.days_ago(end)
@@ -72,6 +72,8 @@ def freshness_panel(f: dict, view: pd.DataFrame, s: PortalSettings) -> None:
             + (f" ({age} days ago)" if age is not None else "")
             + f" · median health-score coverage {ui.pct(cov)}; {ui.plural(partial, 'account')} below {s.low_coverage:.0%}")
     (st.warning if (age or 0) > s.stale_after_days or cov < s.low_coverage else st.caption)(line)
+    if note := queries.refresh_state(f, running):
+        st.info(note)
     with st.expander("Sources and coverage"):
         src = f["sources"].assign(status=lambda x: x["loaded"].map({True: "loaded", False: "absent"}))
         ui.table(src, SOURCES)

@@ -177,7 +177,30 @@ def freshness(db: str) -> dict:
                            from source_columns as c group by c.table_name order by c.table_name""")
     end = query(db, "select max(cast(occurred_at as date)) as d from events")["d"].iat[0]
     return {"last_run": runs.iloc[0].to_dict() if len(runs) else None, "sources": sources, "data_end": end,
-            "quarantine": quarantined(db)}
+            "quarantine": quarantined(db), "features_built": features_built(db)}
+
+
+def features_built(db: str):
+    """When the features were last built (None when the warehouse keeps no build record)."""
+    with read(db) as con:
+        if not con.execute("select count(*) from information_schema.tables where table_schema = 'feature_state' "
+                           "and table_name = 'builds'").fetchall()[0][0]:
+            return None
+        return con.execute("select max(built_at) from feature_state.builds").fetchall()[0][0]
+
+
+def refresh_state(f: dict, running: dict | None) -> str | None:
+    """One sentence when the figures on screen are not the latest export's: a job is writing the
+    warehouse now, or the latest export was loaded after the features were last built."""
+    if running:
+        return (f"A refresh is under way: `radar {running.get('job', '?')}` since {str(running.get('started_at', '?'))[11:16]}. "
+                "The figures here are from the last finished step until it ends; the next rerun shows the new ones.")
+    run, built = f.get("last_run"), f.get("features_built")
+    if run and built is not None and pd.Timestamp(built) < pd.Timestamp(run["finished_at"]):
+        return (f"The export loaded {pd.Timestamp(run['finished_at']):%Y-%m-%d %H:%M} is not built yet: the figures "
+                f"here are from the build of {pd.Timestamp(built):%Y-%m-%d %H:%M}. Run `radar features`, "
+                "`radar health` and `radar score`.")
+    return None
 
 
 def quarantined(db: str) -> pd.DataFrame:

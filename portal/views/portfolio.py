@@ -30,7 +30,7 @@ prev = queries.apply_filters(before, owners, segments, tiers) if before is not N
 renewal_days = s.renewal_windows[0]
 st.caption(f"Scores as of {ui.day(dates[-1])} by model version {safe.md(now['model_version'].iat[0])}"
            + (f"; changes are vs {ui.day(then)}" if then is not None else "; no earlier snapshot to compare with"))
-freshness_panel(data.freshness(db, stamp), view, s)
+freshness_panel(data.freshness(db, stamp), view, s, data.running_job(db))
 kpis(queries.key_figures(view, prev, renewal_days), queries.tier_counts(view, ui.RISK_ORDER), renewal_days)
 
 tab_risk, tab_renew, tab_owner, tab_review, tab_trend = st.tabs(

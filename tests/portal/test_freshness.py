@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from features.catalog import money
 from features.warehouse import connect
-from tests.portal.conftest import open_page
+from tests.portal.conftest import open_page, texts
 
 
 def metric(at, label):
@@ -36,3 +36,34 @@ def test_the_account_page_shows_a_new_score_at_the_next_rerun(portal_db):
     at.run()
     assert not at.exception
     assert next(m for m in at.metric if m.label.startswith("Churn probability")).value.startswith("99%")
+
+
+def test_leadership_sees_a_refresh_under_way_and_an_export_not_built_yet(portal_db, sample_source):
+    """While a job writes the warehouse the portfolio says which one and since when; after the
+    ingest and before the features, it says the figures on screen are the previous build's."""
+    import subprocess
+    import sys
+    import time
+
+    from features.ingest import ingest
+    from features.publish import lock_path
+    at = open_page()
+    assert not at.exception and "refresh is under way" not in texts(at, "info")
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time\nfrom features.publish import job_lock\n"
+                               f"with job_lock({str(portal_db)!r}, 'features'):\n    print('held', flush=True)\n"
+                               "    time.sleep(60)"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        at.run()
+        assert "A refresh is under way: `radar features` since" in texts(at, "info")
+    finally:
+        holder.kill()
+        holder.wait()
+    at.run()  # a killed job leaves its line in the lock file; a dead holder is no job
+    assert lock_path(portal_db).read_text() and "refresh is under way" not in texts(at, "info")
+
+    time.sleep(0.01)
+    ingest(sample_source, portal_db, progress=lambda *a: None)
+    at.run()
+    assert not at.exception
+    assert "is not built yet: the figures here are from the build of" in texts(at, "info")
