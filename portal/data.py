@@ -12,6 +12,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
+from features import publish
 from portal import queries
 from portal.queries import db_path, stamp  # noqa: F401  (the views' entry points)
 
@@ -73,8 +74,7 @@ def app_history(account_id: str, app_stamp: tuple) -> dict:
 
 def running_job(db: str) -> dict | None:
     """The batch job writing the warehouse now, if any (read on every rerun, never cached)."""
-    from features.publish import running_job as running
-    return running(Path(db))
+    return publish.running_job(Path(db))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

@@ -170,23 +170,25 @@ def comparison_date(dates: list, days_back: int):
 
 
 def freshness(db: str) -> dict:
-    """The latest ingest run, each source's status, and the latest event date."""
-    runs = query(db, "select * from ingest_runs order by finished_at desc limit 1")
-    sources = query(db, """select c.table_name, bool_or(c.present) as loaded, any_value(c.file) as file,
-                                  string_agg(case when not c.present then c.column_name end, ', ') as absent_columns
-                           from source_columns as c group by c.table_name order by c.table_name""")
-    end = query(db, "select max(cast(occurred_at as date)) as d from events")["d"].iat[0]
-    return {"last_run": runs.iloc[0].to_dict() if len(runs) else None, "sources": sources, "data_end": end,
-            "quarantine": quarantined(db), "features_built": features_built(db)}
-
-
-def features_built(db: str):
-    """When the features were last built (None when the warehouse keeps no build record)."""
+    """The latest ingest run, each source's status, the latest event date, the rows the latest load
+    quarantined and when the features were last built: one connection for all of it."""
+    from features import ingest
     with read(db) as con:
-        if not con.execute("select count(*) from information_schema.tables where table_schema = 'feature_state' "
-                           "and table_name = 'builds'").fetchall()[0][0]:
-            return None
-        return con.execute("select max(built_at) from feature_state.builds").fetchall()[0][0]
+        runs = con.execute("select * from ingest_runs order by finished_at desc limit 1").df()
+        sources = con.execute("""select c.table_name, bool_or(c.present) as loaded, any_value(c.file) as file,
+                                        string_agg(case when not c.present then c.column_name end, ', ') as absent_columns
+                                 from source_columns as c group by c.table_name order by c.table_name""").df()
+        end = con.execute("select max(cast(occurred_at as date)) from events").fetchall()[0][0]
+        return {"last_run": runs.iloc[0].to_dict() if len(runs) else None, "sources": sources, "data_end": end,
+                "quarantine": ingest.quarantine_summary(con), "features_built": _features_built(con)}
+
+
+def _features_built(con: duckdb.DuckDBPyConnection):
+    """When the features were last built (None when the warehouse keeps no build record)."""
+    if not con.execute("select count(*) from information_schema.tables where table_schema = 'feature_state' "
+                       "and table_name = 'builds'").fetchall()[0][0]:
+        return None
+    return con.execute("select max(built_at) from feature_state.builds").fetchall()[0][0]
 
 
 def refresh_state(f: dict, running: dict | None) -> str | None:
@@ -201,16 +203,6 @@ def refresh_state(f: dict, running: dict | None) -> str | None:
                 f"here are from the build of {pd.Timestamp(built):%Y-%m-%d %H:%M}. Run `radar features`, "
                 "`radar health` and `radar score`.")
     return None
-
-
-def quarantined(db: str) -> pd.DataFrame:
-    """Rows the latest load quarantined, counted by source and reason."""
-    from features import ingest
-    with read(db) as con:
-        if hasattr(ingest, "quarantine_summary"):
-            return ingest.quarantine_summary(con)
-        return con.execute("select file as table_name, reason, count(*) as rows from quarantine "
-                           "group by all order by rows desc").df()
 
 
 def catalog(db: str) -> pd.DataFrame:
