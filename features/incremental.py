@@ -6,8 +6,11 @@ dates already built stay right, unless what was known at them changed. A build t
 in schema `feature_state` of the warehouse:
 
 - the day grains (`kind: grain` files: type_days, account_days, workflow_days) and
-  `user_history` (each user's activity up to the last two observation dates, compacted), so the
-  next build reads only the events after `since`, the last date it keeps;
+  `user_history` (each user's activity: first and last active day and active days per period
+  between observation dates), so the next build reads only the events after `since`, the last
+  date it keeps. An incremental build appends its new periods to `user_history`; once it holds
+  more than COMPACT_AFTER periods, the build rewrites it with every period up to the date
+  before its last folded into one row per user (a full build always does);
 - `known`: fingerprints of the small sources as known at a date (rows stamped later left out,
   later closings and deactivations not yet known): contracts, tickets, touchpoints and users at
   the last two dates (one of which a later build keeps last), the manual traits (source and
@@ -43,6 +46,9 @@ BUILDS = f"{STATE_SCHEMA}.builds"
 KNOWN = f"{STATE_SCHEMA}.known"
 HISTORY = f"{STATE_SCHEMA}.user_history"
 KEPT = ("type_days", "account_days", "workflow_days", "user_history", "known", "builds")
+# periods user_history may hold before an incremental build compacts it (sql/base/user_history.sql):
+# a year of monthly builds between rewrites
+COMPACT_AFTER = 13
 # what each small source looked like at date o.as_of: the rows known then, with what was not
 # known yet (a later closing, a later deactivation) left out
 KNOWN_AT = {
@@ -150,19 +156,34 @@ def carry_over(con: duckdb.DuckDBPyConnection, previous: str) -> list[str]:
 
 
 def provide_history(runner: Runner, since: dt.date) -> None:
-    """Give an incremental build the users' activity the last one kept, up to `since`."""
-    runner.provide("kept_user_history", f"select * from {HISTORY} where period <= ?", [since])
+    """Give an incremental build the users' activity the last one kept, up to `since` (what it
+    kept after `since` is redone, like the grains). Unless the kept history is due for compacting,
+    the build's `user_history` is its `user_periods` as they are (the kept rows and the new
+    periods), which `record` then appends, instead of a compacted copy written whole."""
+    runner.con.execute(f"delete from {HISTORY} where period > ?", [since])
+    runner.provide_view("kept_user_history", f"select * from {HISTORY}")
+    periods = runner.con.execute(f"select count(distinct period) from {HISTORY}").fetchall()[0][0]
+    if periods < COMPACT_AFTER:
+        runner.build("user_periods")
+        runner.provide_view("user_history", "select account_id, user_id, period, first_day, last_day, active_days "
+                                            "from user_periods where period is not null")
 
 
-def record(con: duckdb.DuckDBPyConnection, p: Plan, s: PipelineSettings, end: dt.date) -> None:
-    """Keep what the next build needs: the users' activity (the run's `user_history`), the
+def record(con: duckdb.DuckDBPyConnection, p: Plan, s: PipelineSettings, end: dt.date,
+           compacted: bool = True) -> None:
+    """Keep what the next build needs: the users' activity (the run's `user_history` whole when
+    `compacted`, the model built from its file; else only the periods after `since`), the
     fingerprints at the dates this build settled, and the build itself. No transaction of its own."""
     con.execute(f"create schema if not exists {STATE_SCHEMA}")
     con.execute(f"create table if not exists {KNOWN} (as_of date, source varchar, rows bigint, fingerprint hugeint)")
     con.execute(f"create table if not exists {BUILDS} (built_at timestamp, mode varchar, data_end date, "
                 f"since date, dates_built integer, traits_from date, definitions varchar)")
-    con.execute(f"create or replace table {HISTORY} as "
-                f"select * from temp.main.user_history where period is not null")
+    if compacted or p.full:
+        con.execute(f"create or replace table {HISTORY} as "
+                    f"select * from temp.main.user_history where period is not null")
+    else:
+        con.execute(f"insert into {HISTORY} by name select * from temp.main.user_history where period > ?",
+                    [p.since])
     settled = p.dates if p.full else tuple(d for d in p.dates if d > p.since or d >= (p.traits_from or dt.date.max))
     if p.full:
         con.execute(f"delete from {KNOWN}")

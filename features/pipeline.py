@@ -110,7 +110,7 @@ def _run(con: duckdb.DuckDBPyConnection, as_of: dt.date | None, out: Path | None
         replace_rows(con, "features", "feature_rows", replaced, values, "account_id, as_of")
         write_catalog(con, list(lay.features))
         publish_marts(con, runner, replaced, values)  # details the portal shows beside the features
-        incremental.record(con, p, s, end)
+        incremental.record(con, p, s, end, compacted="user_history" in runner.built)
         if not p.full and p.traits_from is not None:
             _update_traits(con, p, s, end, lay)
     progress(f"  written       {time.perf_counter() - t0:5.1f}s")

@@ -282,7 +282,13 @@ class Runner(BaseRunner):
     def provide(self, name: str, sql: str, params: Sequence | None = None) -> None:
         """Make `name` from the caller's query instead of its SQL file (e.g. the spine of a
         feature table that already exists), as a temporary table and a run input."""
-        self.con.execute(f"create or replace temp table {name} as {sql}", params or [])
+        self._create("table", name, f"as {sql}", params)
+        self.inputs.add(name)
+
+    def provide_view(self, name: str, sql: str) -> None:
+        """Like `provide`, as a temporary view (read where it is used, never copied); `sql` takes
+        no parameters."""
+        self._create("view", name, f"as {sql}")
         self.inputs.add(name)
 
     def rows(self, sql: str) -> list[tuple]:
@@ -294,9 +300,21 @@ class Runner(BaseRunner):
     def columns(self, name: str) -> list[tuple[str, str]]:
         return [(r[0], r[1]) for r in self.con.execute(f"describe select * from {name}").fetchall()]
 
+    def _create(self, kind: str, name: str, body: str, params=None) -> None:
+        """`create or replace temp {kind} {name} {body}` (kind table or view). A temporary object
+        of the other kind under that name, left by an earlier run on this connection, is dropped
+        first (DuckDB will not replace a view with a table)."""
+        statement = f"create or replace temp {kind} {name} {body}"
+        try:
+            self.con.execute(statement, params or [])
+        except duckdb.CatalogException as e:
+            if "Existing object" not in str(e):
+                raise
+            self.con.execute(f"drop {'table' if kind == 'view' else 'view'} temp.main.{name}")
+            self.con.execute(statement, params or [])
+
     def _register(self, name: str, columns: list[tuple[str, str]], rows: list[list]) -> None:
-        ddl = ", ".join(f"{c} {t}" for c, t in columns)
-        self.con.execute(f"create or replace temp table {name} ({ddl})")
+        self._create("table", name, "(" + ", ".join(f"{c} {t}" for c, t in columns) + ")")
         if rows:  # one insert of column lists, not one per row
             cols = ", ".join(f"unnest(cast(? as {t}[]))" for _, t in columns)
             self.con.execute(f"insert into {name} select {cols}", [[r[i] for r in rows] for i in range(len(columns))])
@@ -306,8 +324,7 @@ class Runner(BaseRunner):
             if m.kind == "grain" and self.keep is not None:
                 self._keep_grain(m, values)
             else:
-                create = "create or replace temp view" if m.kind == "view" else "create or replace temp table"
-                self.con.execute(f"{create} {m.name} as\n{m.sql}", values)
+                self._create("view" if m.kind == "view" else "table", m.name, f"as\n{m.sql}", values)
         except duckdb.Error as e:
             raise RunnerError(f"{m.where}: {str(e).splitlines()[0]}") from e
 
@@ -319,4 +336,4 @@ class Runner(BaseRunner):
         else:
             self.con.execute(f"delete from {kept} where {m.by} > ?", [self.keep.since])
             self.con.execute(f"insert into {kept} by name\n{m.sql}", values)
-        self.con.execute(f"create or replace temp view {m.name} as select * from {kept}")
+        self._create("view", m.name, f"as select * from {kept}")

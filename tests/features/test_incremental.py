@@ -61,6 +61,33 @@ def test_after_a_month_arrives_only_the_new_date_is_built_and_equals_a_full_buil
         assert_same(con, full_build_of(con, month_before, tmp_path))
 
 
+def test_month_after_month_the_kept_user_history_grows_by_a_period_is_compacted_and_stays_exact(
+        sample_db, tmp_path, monkeypatch):
+    """Five nightly months in a row, as a team runs it: each build appends its new periods to the
+    users' kept history instead of rewriting it, until the history holds COMPACT_AFTER periods and
+    a build folds the old ones into one row per user; the features and marts still equal a full
+    build's at the end."""
+    monkeypatch.setattr(incremental, "COMPACT_AFTER", 4)
+    db = tmp_path / "chain.duckdb"
+    shutil.copy(sample_db, db)
+    months = [dt.date(2026, 1, 31), dt.date(2026, 2, 28), dt.date(2026, 3, 31), dt.date(2026, 4, 30),
+              dt.date(2026, 5, 31), dt.date(2026, 6, 30)]
+    periods = []
+    with connect(db) as con:
+        cut_at(con, months[0])
+        pipeline.run(con, full=True, progress=quiet)
+        for month in months[1:]:
+            restore_sources(con, sample_db)
+            cut_at(con, month)
+            said = []
+            pipeline.run(con, progress=said.append)
+            assert any(f"incremental: 1 of " in s and f"({month})" in s for s in said), said
+            periods.append(con.execute("select count(distinct period) from feature_state.user_history").fetchall()[0][0])
+        assert_same(con, full_build_of(con, db, tmp_path))
+    # a full build keeps two periods; each month adds one until the fourth, which compacts to two
+    assert periods == [3, 4, 2, 3, 4]
+
+
 def test_a_second_build_with_nothing_new_changes_nothing(month_before):
     said = []
     with connect(month_before) as con:
