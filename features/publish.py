@@ -178,6 +178,29 @@ def swap_in(built: Path, db: Path) -> None:
 
 @contextmanager
 def publishing(db: Path, job: str, wait: bool = True, say=print) -> Iterator[Path]:
-    """The job lock plus a building copy: `with publishing(db, "score") as work: run(work)`."""
+    """The job lock plus a building copy: `with publishing(db, "score") as work: run(work)`. A job
+    that succeeds is recorded in the copy's `job_runs` before the swap (see `record_run`)."""
     with job_lock(db, job, wait=wait, say=say), building_copy(db) as work:
+        started = dt.datetime.now()
         yield work
+        record_run(work, job, started)
+
+
+JOB_RUNS = "job_runs"  # one row per finished job: job, started_at, finished_at
+
+
+def record_run(db: Path, job: str, started: dt.datetime) -> None:
+    """Add a finished `job` to `db`'s job_runs, so readers can tell which steps ran after which
+    (health and scores older than the features they were computed from, say)."""
+    import duckdb
+    with duckdb.connect(str(db)) as con:
+        con.execute(f"create table if not exists {JOB_RUNS} (job varchar, started_at timestamp, finished_at timestamp)")
+        con.execute(f"insert into {JOB_RUNS} values (?, ?, ?)", [job, started, dt.datetime.now()])
+
+
+def last_runs(con) -> dict[str, dt.datetime]:
+    """{job: when it last finished} from the warehouse open on `con`; empty when none is recorded."""
+    if not con.execute("select count(*) from information_schema.tables where table_catalog = current_database() "
+                       f"and table_schema = 'main' and table_name = '{JOB_RUNS}'").fetchall()[0][0]:
+        return {}
+    return dict(con.execute(f"select job, max(finished_at) from {JOB_RUNS} group by job").fetchall())

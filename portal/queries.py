@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from features import publish
 from features.paths import default_db
 
 PORTFOLIO_SQL = Path(__file__).resolve().parents[1] / "features" / "sql" / "marts" / "portfolio.sql"
@@ -180,7 +181,8 @@ def freshness(db: str) -> dict:
                                  from source_columns as c group by c.table_name order by c.table_name""").df()
         end = con.execute("select max(cast(occurred_at as date)) from events").fetchall()[0][0]
         return {"last_run": runs.iloc[0].to_dict() if len(runs) else None, "sources": sources, "data_end": end,
-                "quarantine": ingest.quarantine_summary(con), "features_built": _features_built(con)}
+                "quarantine": ingest.quarantine_summary(con), "features_built": _features_built(con),
+                "job_runs": publish.last_runs(con)}
 
 
 def _features_built(con: duckdb.DuckDBPyConnection):
@@ -202,7 +204,25 @@ def refresh_state(f: dict, running: dict | None) -> str | None:
         return (f"The export loaded {pd.Timestamp(run['finished_at']):%Y-%m-%d %H:%M} is not built yet: the figures "
                 f"here are from the build of {pd.Timestamp(built):%Y-%m-%d %H:%M}. Run `radar features`, "
                 "`radar health` and `radar score`.")
+    runs = f.get("job_runs") or {}
+    if behind := steps_behind(runs):
+        what = " and ".join(label for _, label in behind)
+        return (f"The {what} here are from before the feature build of {pd.Timestamp(runs['features']):%Y-%m-%d %H:%M}: "
+                f"run {' and '.join(f'`radar {step}`' for step, _ in behind)} to bring them up to date.")
     return None
+
+
+BUILT_FROM_FEATURES = (("health", "health scores"), ("score", "churn risks"))  # steps that read the features
+
+
+def steps_behind(runs: dict) -> list[tuple[str, str]]:
+    """The steps (job, what it makes) that have not finished since the last feature build, from
+    `job_runs` ({job: last finished}); none when no feature build is recorded."""
+    built = runs.get("features")
+    if built is None:
+        return []
+    return [(step, label) for step, label in BUILT_FROM_FEATURES
+            if runs.get(step) is None or pd.Timestamp(runs[step]) < pd.Timestamp(built)]
 
 
 def catalog(db: str) -> pd.DataFrame:

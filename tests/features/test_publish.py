@@ -115,3 +115,22 @@ def test_a_read_only_warehouse_is_not_replaced(tmp_path):
     with pytest.raises(PermissionError, match="read-only"):
         with publishing(db, "score"):
             pass
+
+
+def test_each_job_that_succeeds_is_recorded_in_the_file_it_swaps_in_and_a_failed_one_is_not(tmp_path):
+    from features.publish import last_runs
+    db = make_db(tmp_path / "w.duckdb")
+    with publishing(db, "features", say=lambda *a: None) as work:
+        with duckdb.connect(str(work)) as con:
+            con.execute("update t set v = 2")
+    with pytest.raises(RuntimeError):
+        with publishing(db, "health", say=lambda *a: None) as work:
+            raise RuntimeError("the health step broke")
+    with publishing(db, "score", say=lambda *a: None):
+        pass
+    with duckdb.connect(str(db), read_only=True) as con:
+        runs = last_runs(con)
+        rows = con.execute("select job, started_at <= finished_at from job_runs order by finished_at").fetchall()
+    assert rows == [("features", True), ("score", True)]
+    assert set(runs) == {"features", "score"} and runs["features"] <= runs["score"]
+    assert value(db) == 2

@@ -67,3 +67,34 @@ def test_leadership_sees_a_refresh_under_way_and_an_export_not_built_yet(portal_
     at.run()
     assert not at.exception
     assert "is not built yet: the figures here are from the build of" in texts(at, "info")
+
+
+def test_leadership_is_told_which_figures_predate_the_latest_feature_build_until_those_steps_run(
+        portal_db, mlflow_store):
+    """A feature build that health and scoring have not followed (not yet, or they failed): the
+    portfolio names the figures that are behind and the commands that bring them up, and says
+    nothing once each has run. Every step is a real `radar` process, as cron runs them."""
+    import os
+    import subprocess
+    import sys
+
+    def radar(*args):
+        done = subprocess.run([sys.executable, "-m", "radar", *args, "--db", str(portal_db)],
+                              env=os.environ.copy(), capture_output=True, text=True)
+        assert done.returncode == 0, done.stdout + done.stderr
+
+    at = open_page()
+    assert not at.exception and "from before the feature build" not in texts(at, "info")
+    radar("features")
+    at.run()
+    assert ("The health scores and churn risks here are from before the feature build of"
+            in texts(at, "info"))
+    assert "run `radar health` and `radar score`" in texts(at, "info")
+    radar("health")
+    at.run()
+    assert "The churn risks here are from before the feature build of" in texts(at, "info")
+    assert "`radar health`" not in texts(at, "info")
+    radar("score", "--all-dates")
+    at.run()
+    assert not at.exception
+    assert "from before the feature build" not in texts(at, "info")
