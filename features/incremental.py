@@ -9,7 +9,7 @@ in schema `feature_state` of the warehouse:
   `user_history` (each user's activity: first and last active day and active days per period
   between observation dates), so the next build reads only the events after `since`, the last
   date it keeps. An incremental build appends its new periods to `user_history`; once it holds
-  more than COMPACT_AFTER periods, the build rewrites it with every period up to the date
+  COMPACT_AFTER periods or more, the build rewrites it with every period up to the date
   before its last folded into one row per user (a full build always does);
 - `known`: fingerprints of the small sources as known at a date (rows stamped later left out,
   later closings and deactivations not yet known): contracts, tickets, touchpoints and users at
@@ -157,12 +157,16 @@ def carry_over(con: duckdb.DuckDBPyConnection, previous: str) -> list[str]:
 
 def provide_history(runner: Runner, since: dt.date) -> None:
     """Give an incremental build the users' activity the last one kept, up to `since` (what it
-    kept after `since` is redone, like the grains). Unless the kept history is due for compacting,
-    the build's `user_history` is its `user_periods` as they are (the kept rows and the new
-    periods), which `record` then appends, instead of a compacted copy written whole."""
-    runner.con.execute(f"delete from {HISTORY} where period > ?", [since])
-    runner.provide_view("kept_user_history", f"select * from {HISTORY}")
-    periods = runner.con.execute(f"select count(distinct period) from {HISTORY}").fetchall()[0][0]
+    kept after `since` is redone, like the grains), read where it is used. Unless the kept history
+    is due for compacting, the build's `user_history` is its `user_periods` as they are (the kept
+    rows and the new periods), which `record` then appends, instead of a compacted copy written
+    whole. Changes nothing in the warehouse (`record` does, in the build's transaction)."""
+    if not isinstance(since, dt.date):
+        raise TypeError(f"since must be a date, not {since!r}")
+    kept = f"select * from {HISTORY} where period <= date '{since.isoformat()}'"  # a view takes no parameters
+    runner.provide_view("kept_user_history", kept)
+    periods = runner.con.execute(f"select count(distinct period) from {HISTORY} where period <= ?",
+                                 [since]).fetchall()[0][0]
     if periods < COMPACT_AFTER:
         runner.build("user_periods")
         runner.provide_view("user_history", "select account_id, user_id, period, first_day, last_day, active_days "
@@ -182,6 +186,7 @@ def record(con: duckdb.DuckDBPyConnection, p: Plan, s: PipelineSettings, end: dt
         con.execute(f"create or replace table {HISTORY} as "
                     f"select * from temp.main.user_history where period is not null")
     else:
+        con.execute(f"delete from {HISTORY} where period > ?", [p.since])
         con.execute(f"insert into {HISTORY} by name select * from temp.main.user_history where period > ?",
                     [p.since])
     settled = p.dates if p.full else tuple(d for d in p.dates if d > p.since or d >= (p.traits_from or dt.date.max))

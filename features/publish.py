@@ -198,9 +198,13 @@ def record_run(db: Path, job: str, started: dt.datetime) -> None:
         con.execute(f"insert into {JOB_RUNS} values (?, ?, ?)", [job, started, dt.datetime.now()])
 
 
-def last_runs(con) -> dict[str, dt.datetime]:
-    """{job: when it last finished} from the warehouse open on `con`; empty when none is recorded."""
+def last_runs(con) -> tuple[dict[str, dt.datetime], dt.datetime | None]:
+    """({job: when it last finished}, when the first recorded job started) from the warehouse open
+    on `con`; ({}, None) when no job is recorded (a warehouse from before job_runs, or built
+    without the jobs)."""
     if not con.execute("select count(*) from information_schema.tables where table_catalog = current_database() "
                        f"and table_schema = 'main' and table_name = '{JOB_RUNS}'").fetchall()[0][0]:
-        return {}
-    return dict(con.execute(f"select job, max(finished_at) from {JOB_RUNS} group by job").fetchall())
+        return {}, None
+    rows = con.execute(f"select job, max(finished_at), min(min(started_at)) over () from {JOB_RUNS} "
+                       "group by job").fetchall()
+    return {job: finished for job, finished, _ in rows}, (rows[0][2] if rows else None)

@@ -278,6 +278,7 @@ class Runner(BaseRunner):
         super().__init__(sources, params, models)
         self.con = con
         self.keep = keep
+        self._temp_kinds: dict[str, str] | None = None  # temporary table or view, by name
 
     def provide(self, name: str, sql: str, params: Sequence | None = None) -> None:
         """Make `name` from the caller's query instead of its SQL file (e.g. the spine of a
@@ -303,15 +304,16 @@ class Runner(BaseRunner):
     def _create(self, kind: str, name: str, body: str, params=None) -> None:
         """`create or replace temp {kind} {name} {body}` (kind table or view). A temporary object
         of the other kind under that name, left by an earlier run on this connection, is dropped
-        first (DuckDB will not replace a view with a table)."""
-        statement = f"create or replace temp {kind} {name} {body}"
-        try:
-            self.con.execute(statement, params or [])
-        except duckdb.CatalogException as e:
-            if "Existing object" not in str(e):
-                raise
-            self.con.execute(f"drop {'table' if kind == 'view' else 'view'} temp.main.{name}")
-            self.con.execute(statement, params or [])
+        first (DuckDB will not replace a view with a table, nor the reverse)."""
+        if self._temp_kinds is None:  # one look at the connection's temporary objects per run
+            self._temp_kinds = dict(self.con.execute(
+                "select table_name, 'table' from duckdb_tables() where temporary union all "
+                "select view_name, 'view' from duckdb_views() where temporary and not internal").fetchall())
+        other = self._temp_kinds.get(name)
+        if other is not None and other != kind:
+            self.con.execute(f"drop {other} temp.main.{name}")
+        self.con.execute(f"create or replace temp {kind} {name} {body}", params or [])
+        self._temp_kinds[name] = kind
 
     def _register(self, name: str, columns: list[tuple[str, str]], rows: list[list]) -> None:
         self._create("table", name, "(" + ", ".join(f"{c} {t}" for c, t in columns) + ")")

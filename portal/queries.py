@@ -182,7 +182,7 @@ def freshness(db: str) -> dict:
         end = con.execute("select max(cast(occurred_at as date)) from events").fetchall()[0][0]
         return {"last_run": runs.iloc[0].to_dict() if len(runs) else None, "sources": sources, "data_end": end,
                 "quarantine": ingest.quarantine_summary(con), "features_built": _features_built(con),
-                "job_runs": publish.last_runs(con)}
+                "job_runs": publish.last_runs(con)}  # ({job: last finished}, first recorded start)
 
 
 def _features_built(con: duckdb.DuckDBPyConnection):
@@ -195,7 +195,8 @@ def _features_built(con: duckdb.DuckDBPyConnection):
 
 def refresh_state(f: dict, running: dict | None) -> str | None:
     """One sentence when the figures on screen are not the latest export's: a job is writing the
-    warehouse now, or the latest export was loaded after the features were last built."""
+    warehouse now, the latest export was loaded after the features were last built, or health or
+    scoring has not run since they were."""
     if running:
         return (f"A refresh is under way: `radar {running.get('job', '?')}` since {str(running.get('started_at', '?'))[11:16]}. "
                 "The figures here are from the last finished step until it ends; the next rerun shows the new ones.")
@@ -204,10 +205,11 @@ def refresh_state(f: dict, running: dict | None) -> str | None:
         return (f"The export loaded {pd.Timestamp(run['finished_at']):%Y-%m-%d %H:%M} is not built yet: the figures "
                 f"here are from the build of {pd.Timestamp(built):%Y-%m-%d %H:%M}. Run `radar features`, "
                 "`radar health` and `radar score`.")
-    runs = f.get("job_runs") or {}
-    if behind := steps_behind(runs):
+    runs, recorded_since = f.get("job_runs") or ({}, None)
+    built = built if built is not None else runs.get("features")  # a Spark folder loaded keeps no build record
+    if behind := steps_behind(runs, built, recorded_since):
         what = " and ".join(label for _, label in behind)
-        return (f"The {what} here are from before the feature build of {pd.Timestamp(runs['features']):%Y-%m-%d %H:%M}: "
+        return (f"The {what} have not been recomputed since the feature build of {pd.Timestamp(built):%Y-%m-%d %H:%M}: "
                 f"run {' and '.join(f'`radar {step}`' for step, _ in behind)} to bring them up to date.")
     return None
 
@@ -215,14 +217,17 @@ def refresh_state(f: dict, running: dict | None) -> str | None:
 BUILT_FROM_FEATURES = (("health", "health scores"), ("score", "churn risks"))  # steps that read the features
 
 
-def steps_behind(runs: dict) -> list[tuple[str, str]]:
-    """The steps (job, what it makes) that have not finished since the last feature build, from
-    `job_runs` ({job: last finished}); none when no feature build is recorded."""
-    built = runs.get("features")
+def steps_behind(runs: dict, built, recorded_since) -> list[tuple[str, str]]:
+    """The steps (job, what it makes) that have not finished since the features were last built
+    (`built`), from `runs` ({job: last finished}). A step with no recorded run counts as behind
+    only when the build itself happened while runs were being recorded (after `recorded_since`):
+    in a warehouse older than the record, an unrecorded step may well have run after it."""
     if built is None:
         return []
+    built = pd.Timestamp(built)
+    recorded = recorded_since is not None and pd.Timestamp(recorded_since) <= built
     return [(step, label) for step, label in BUILT_FROM_FEATURES
-            if runs.get(step) is None or pd.Timestamp(runs[step]) < pd.Timestamp(built)]
+            if (pd.Timestamp(runs[step]) < built if step in runs else recorded)]
 
 
 def catalog(db: str) -> pd.DataFrame:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import shutil
 
+import pytest
+
 from tests.benchmarks.feature_profile import profile_run, statement_name
 
 
@@ -14,10 +16,24 @@ def test_statements_are_named_by_what_they_make():
     assert statement_name("select count(*) from events") == "select count(*) from events"
 
 
-def test_a_profiled_full_build_names_the_day_grains_and_its_statements_fit_in_its_time(tiny_db, tmp_path):
-    db = tmp_path / "profiled.duckdb"
-    shutil.copy(tiny_db, db)
-    total, seconds, counts = profile_run(db, full=True)
+def test_a_profiled_build_names_what_each_statement_makes_and_builds_what_an_unprofiled_one_does(tiny_db, tmp_path):
+    from features import pipeline
+    from features.warehouse import connect
+    profiled, plain = tmp_path / "profiled.duckdb", tmp_path / "plain.duckdb"
+    shutil.copy(tiny_db, profiled)
+    shutil.copy(tiny_db, plain)
+    _, seconds, counts = profile_run(profiled, full=True)
     assert {"user_days (create)", "type_days (create)", "features (create)"} <= set(seconds)
     assert counts["user_days (create)"] == 1
-    assert 0 < sum(seconds.values()) <= total
+    with connect(plain) as con:
+        pipeline.run(con, full=True, progress=lambda *a: None)
+        expected = con.execute("select * from features order by all").df()
+    with connect(profiled) as con:
+        assert con.execute("select * from features order by all").df().equals(expected)
+
+
+def test_a_refresh_profile_refuses_a_build_that_was_not_incremental(tiny_db, tmp_path):
+    db = tmp_path / "never_built.duckdb"
+    shutil.copy(tiny_db, db)
+    with pytest.raises(RuntimeError, match="not incremental: .*no previous build"):
+        profile_run(db, full=False)

@@ -60,14 +60,19 @@ class TimedConnection:
 
 
 def profile_run(db: Path, full: bool) -> tuple[float, dict[str, float], dict[str, int]]:
-    """One `pipeline.run` on `db`: its seconds, and the seconds and count of each statement."""
+    """One `pipeline.run` on `db`: its seconds, and the seconds and count of each statement.
+    Without `full` the build must be incremental (else the profile would be a full build's)."""
     from features import pipeline
     from features.warehouse import connect
+    said: list[str] = []
     with connect(db) as raw:
         con = TimedConnection(raw)
         t0 = time.perf_counter()
-        pipeline.run(con, full=full, progress=quiet)
-        return time.perf_counter() - t0, dict(con.seconds), dict(con.count)
+        pipeline.run(con, full=full, progress=said.append)
+        secs = time.perf_counter() - t0
+    if not full and not any("incremental:" in line for line in said):
+        raise RuntimeError(f"the refresh was not incremental: {' / '.join(line.strip() for line in said)}")
+    return secs, dict(con.seconds), dict(con.count)
 
 
 def refresh_copy(src: Path, before: Path, copy: Path) -> Path:

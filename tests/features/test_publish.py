@@ -129,8 +129,10 @@ def test_each_job_that_succeeds_is_recorded_in_the_file_it_swaps_in_and_a_failed
     with publishing(db, "score", say=lambda *a: None):
         pass
     with duckdb.connect(str(db), read_only=True) as con:
-        runs = last_runs(con)
+        runs, since = last_runs(con)
         rows = con.execute("select job, started_at <= finished_at from job_runs order by finished_at").fetchall()
+        first_start = con.execute("select min(started_at) from job_runs").fetchall()[0][0]
     assert rows == [("features", True), ("score", True)]
     assert set(runs) == {"features", "score"} and runs["features"] <= runs["score"]
+    assert since == first_start
     assert value(db) == 2

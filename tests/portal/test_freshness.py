@@ -73,7 +73,8 @@ def test_leadership_is_told_which_figures_predate_the_latest_feature_build_until
         portal_db, mlflow_store):
     """A feature build that health and scoring have not followed (not yet, or they failed): the
     portfolio names the figures that are behind and the commands that bring them up, and says
-    nothing once each has run. Every step is a real `radar` process, as cron runs them."""
+    nothing once each has run, nor after a feature run that found nothing new to build. Every step
+    is a real `radar` process, as cron runs them."""
     import os
     import subprocess
     import sys
@@ -82,19 +83,26 @@ def test_leadership_is_told_which_figures_predate_the_latest_feature_build_until
         done = subprocess.run([sys.executable, "-m", "radar", *args, "--db", str(portal_db)],
                               env=os.environ.copy(), capture_output=True, text=True)
         assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
 
     at = open_page()
-    assert not at.exception and "from before the feature build" not in texts(at, "info")
-    radar("features")
+    assert not at.exception and "recomputed since" not in texts(at, "info")
+    assert "up to date" in radar("features")  # nothing new: health and scores still match the features
     at.run()
-    assert ("The health scores and churn risks here are from before the feature build of"
+    assert "recomputed since" not in texts(at, "info")
+    radar("features", "--full")
+    at.run()
+    assert ("The health scores and churn risks have not been recomputed since the feature build of"
             in texts(at, "info"))
     assert "run `radar health` and `radar score`" in texts(at, "info")
     radar("health")
     at.run()
-    assert "The churn risks here are from before the feature build of" in texts(at, "info")
+    assert "The churn risks have not been recomputed since the feature build of" in texts(at, "info")
     assert "`radar health`" not in texts(at, "info")
     radar("score", "--all-dates")
     at.run()
+    assert "recomputed since" not in texts(at, "info")
+    assert "up to date" in radar("features")
+    at.run()
     assert not at.exception
-    assert "from before the feature build" not in texts(at, "info")
+    assert "recomputed since" not in texts(at, "info")
