@@ -202,8 +202,8 @@ def last_runs(con) -> tuple[dict[str, dt.datetime], dt.datetime | None]:
     """({job: when it last finished}, when the first recorded job started) from the warehouse open
     on `con`; ({}, None) when no job is recorded (a warehouse from before job_runs, or built
     without the jobs)."""
-    if not con.execute("select count(*) from information_schema.tables where table_catalog = current_database() "
-                       f"and table_schema = 'main' and table_name = '{JOB_RUNS}'").fetchall()[0][0]:
+    from features.warehouse import has_table  # duckdb: kept out of this module's import (`radar --help`)
+    if not has_table(con, JOB_RUNS):
         return {}, None
     rows = con.execute(f"select job, max(finished_at), min(min(started_at)) over () from {JOB_RUNS} "
                        "group by job").fetchall()

@@ -56,9 +56,9 @@ def ensure_history_tables(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"create table if not exists {name} ({ddl})")
 
 
-def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+def has_table(con: duckdb.DuckDBPyConnection, name: str, schema: str = "main") -> bool:
     return con.execute("select count(*) from information_schema.tables where table_name = ? "
-                       "and table_schema = 'main'", [name]).fetchall()[0][0] > 0
+                       "and table_schema = ?", [name, schema]).fetchall()[0][0] > 0
 
 
 def require_table(con: duckdb.DuckDBPyConnection, name: str, fix: str) -> None:

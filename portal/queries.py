@@ -16,6 +16,7 @@ import pandas as pd
 
 from features import publish
 from features.paths import default_db
+from features.warehouse import has_table
 
 PORTFOLIO_SQL = Path(__file__).resolve().parents[1] / "features" / "sql" / "marts" / "portfolio.sql"
 RETRIES, RETRY_WAIT_S = 20, 0.25  # a job swapping the file in holds it for well under a second
@@ -187,8 +188,7 @@ def freshness(db: str) -> dict:
 
 def _features_built(con: duckdb.DuckDBPyConnection):
     """When the features were last built (None when the warehouse keeps no build record)."""
-    if not con.execute("select count(*) from information_schema.tables where table_schema = 'feature_state' "
-                       "and table_name = 'builds'").fetchall()[0][0]:
+    if not has_table(con, "builds", schema="feature_state"):
         return None
     return con.execute("select max(built_at) from feature_state.builds").fetchall()[0][0]
 
