@@ -226,11 +226,12 @@ def _trend(f: dict, sign: float, value, previous) -> str:
 
 
 def reasons(catalog: dict[str, dict], names: list[str]) -> tuple[list[str], np.ndarray]:
-    """The reasons among `names` (timing left out) and, per feature, its reason's index (-1: timing)."""
+    """The reasons among `names` and, per feature, its reason's index (-1: none: timing, and a
+    feature the model knew that the warehouse no longer builds)."""
     keys, index = [], []
     for n in names:
         f = catalog[n]
-        if f.get("timing"):
+        if f.get("timing") or f.get("absent"):
             index.append(-1)
             continue
         key = f.get("reason") or n

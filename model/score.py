@@ -76,6 +76,37 @@ def _write(con, table: str, frame: pd.DataFrame) -> None:
     upsert_dates(con, table, frame, replace_all=bool(cols) and set(cols) != set(frame.columns))
 
 
+# above this share of its features missing, a model's scores would be mostly guesswork
+MAX_ABSENT_SHARE = 0.25
+
+
+def _absent_features(names: list[str], cat: dict, version: str, progress) -> list[str]:
+    """The model's features the warehouse no longer builds (the most frequent event types changed,
+    an optional source stopped coming). A few are scored as missing values, with a warning, and
+    are never given as a reason (their catalog entry says so); more than MAX_ABSENT_SHARE stops
+    the scoring. Adds their entries to `cat`."""
+    absent = [n for n in names if n not in cat]
+    if not absent:
+        return []
+    listed = ", ".join(absent[:6]) + (f" and {len(absent) - 6} more" if len(absent) > 6 else "")
+    if len(absent) > MAX_ABSENT_SHARE * len(names):
+        raise ValueError(f"model version {version} needs {len(absent)} of its {len(names)} features that the "
+                         f"warehouse no longer builds ({listed}); retrain (`radar train`) on the current features")
+    progress(f"  warning: model version {version} was trained on {len(absent)} features the warehouse no longer "
+             f"builds ({listed}); they are scored as missing and never given as a reason. Retrain (`radar train`), "
+             "or list the event types to keep in features/config/pipeline.toml (`event_types`)")
+    for n in absent:
+        cat[n] = {"name": n, "family": "other", "description": f"{n} (no longer built)", "unit": "number",
+                  "direction": "neutral", "requires": "", "sentence": None, "yes": None, "no": None,
+                  "model": True, "timing": False, "missing": None, "reason": n, "absent": True}
+    return absent
+
+
+def _with(snaps: pd.DataFrame, absent: list[str]) -> pd.DataFrame:
+    """`snaps` with the absent features as missing values."""
+    return snaps.assign(**{n: np.nan for n in absent}) if absent else snaps
+
+
 def main(db: Path, as_of: dt.date | None = None, version: str | None = None, out: Path | None = None,
          progress=print, all_dates: bool = False) -> int:
     """`radar score`: exit status 0 once the scores and drivers are written."""
@@ -97,25 +128,22 @@ def run(db: Path, as_of: dt.date | None = None, version: str | None = None, out:
     with open_existing(db) as con:
         cat = dataset.catalog(con)
         names = model.feature_names_
-        missing = [n for n in names if n not in cat]
-        if missing:
-            raise ValueError(f"model version {version} needs features the warehouse lacks: {', '.join(missing[:5])}; "
-                             "rebuild features or retrain")
+        absent = _absent_features(names, cat, version, progress)
         dates = [r[0] for r in con.execute("select distinct as_of from features order by 1").fetchall()]
         if not dates:
             raise ValueError("the features table is empty; run `radar features`")
         target = as_of or dates[-1]
         if target not in dates:
             raise ValueError(f"no feature snapshot at {target}; run `radar features --as-of {target}`")
-        snaps = dataset.snapshots(con, at=target)
+        snaps = _with(dataset.snapshots(con, at=target), absent)
         earlier = [d for d in dates if d <= target - dt.timedelta(days=s.lookback_days)]
-        previous = dataset.snapshots(con, at=earlier[-1]) if earlier else None
+        previous = _with(dataset.snapshots(con, at=earlier[-1]), absent) if earlier else None
         scores = score_frame(model, snaps, names, version, s)
         drivers = explain_frame(model, snaps, scores["churn_probability"].to_numpy(), previous, names, cat, s)
         parts = [contribution_frame(model, snaps, scores["churn_probability"].to_numpy(), names, cat, s)]
         history = []
         if all_dates:  # earlier snapshots too, in one query and one prediction, for trends
-            every = dataset.snapshots(con)
+            every = _with(dataset.snapshots(con), absent)
             earlier_snaps = every[every["as_of"] != pd.Timestamp(target)].reset_index(drop=True)
             history = [score_frame(model, earlier_snaps, names, version, s)]
             if len(earlier_snaps):

@@ -205,3 +205,49 @@ def test_what_moved_the_risk_is_kept_for_every_scored_snapshot(scored_db):
     assert np.allclose(check["points"] / 100, check["churn_probability"] - check["peer_probability"], atol=1e-6)
     assert {"usage", "renewal timing"} <= families
     assert check["peer_probability"].between(0, 1).all()
+
+
+def _rebuilt_tracking(db, monkeypatch, keep):
+    """Rebuild `db`'s features tracking only the event types `keep` picks from the current ones, as
+    happens when the most frequent types change after the model was trained."""
+    import dataclasses
+    from features import pipeline
+    from features.settings import load_settings as feature_settings
+    with connect(db) as con:
+        tracked = sorted({n[4:-4] for n in dataset.catalog(con) if n.startswith("evt_") and n.endswith("_30d")})
+        kept = keep(tracked)
+        settings = dataclasses.replace(feature_settings(), event_types=tuple(kept))
+        monkeypatch.setattr(pipeline, "load_settings", lambda: settings)
+        pipeline.run(con, full=True, progress=lambda *_: None)
+    return sorted(set(tracked) - set(kept))
+
+
+def test_a_model_still_scores_when_a_few_of_its_features_are_no_longer_built_and_says_so(
+        trained, sample_db, tmp_path, monkeypatch):
+    db = tmp_path / "drifted.duckdb"
+    db.write_bytes(sample_db.read_bytes())
+    dropped = _rebuilt_tracking(db, monkeypatch, lambda types: types[1:])
+    gone = {f"evt_{t}_30d" for t in dropped} | {f"evt_{t}_trend" for t in dropped}
+    model, _, _ = tracking.load()
+    assert gone <= set(model.feature_names_)
+    lines: list[str] = []
+    summary = score_run(db, progress=lines.append)
+    said = " ".join(lines)
+    assert "warning: model version 1 was trained on 2 features the warehouse no longer builds" in said
+    assert all(g in said for g in gone) and "radar train" in said
+    with connect(db) as con:
+        s = con.execute("select * from scores").df()
+        d = con.execute("select * from drivers").df()
+    assert summary["accounts"] == len(s) > 0 and s["churn_probability"].between(0, 1).all()
+    cited = {f for feats in d["features"] for f in feats.split(", ")}
+    assert not cited & gone  # a feature the warehouse no longer has is never a reason
+
+
+def test_a_model_missing_more_than_a_quarter_of_its_features_refuses_to_score():
+    from model.score import _absent_features
+    names = [f"f{i}" for i in range(8)]
+    cat = {n: {} for n in names[:6]}
+    assert _absent_features(names, dict(cat), "3", lambda *_: None) == ["f6", "f7"]  # a quarter: scored
+    with pytest.raises(ValueError, match=r"needs 3 of its 8 features that the warehouse no longer builds "
+                                         r"\(f5, f6, f7\); retrain"):
+        _absent_features(names, {n: {} for n in names[:5]}, "3", lambda *_: None)
