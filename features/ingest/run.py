@@ -58,8 +58,9 @@ def ingest(folder: Path, db: Path, progress=print, traits: tuple[TraitSpec, ...]
             good, bad = summary[src.table.name] = stage.load(con, src, run_id, settings, bounds, progress)
             if src.table.is_required and good + bad == 0:
                 raise IngestError(f"{src.file}: no rows; {src.table.name} is a required table")
+            empty = _empty_columns(con, src, good, progress)
             con.executemany("insert into source_columns values (?, ?, ?, ?)",
-                            [[src.table.name, c, src.path is not None and c in src.columns, src.file]
+                            [[src.table.name, c, src.path is not None and c in src.columns and c not in empty, src.file]
                              for c, _ in src.table.columns])
             note = "absent (optional)" if src.path is None else f"{good:,} rows loaded, {bad:,} quarantined"
             progress(f"  {src.table.name:<12} {note}  ({time.perf_counter() - t0:.1f}s)")
@@ -132,3 +133,17 @@ def _register_trait_values(con: duckdb.DuckDBPyConnection, traits: tuple[TraitSp
     rows = [[name, value] for t in traits for name, value, _ in t.score_rows()]
     if rows:
         con.executemany("insert into trait_values values (?, ?)", rows)
+
+
+def _empty_columns(con, src, loaded: int, progress) -> set[str]:
+    """Columns of `src`'s file with no value in any loaded row: counted as absent (an export with a
+    `user_id` header and nothing under it has no users, not users who were never active), and said."""
+    cols = [c for c, _ in src.table.columns if src.path is not None and c in src.columns]
+    if not loaded or not cols:
+        return set()
+    counts = con.execute(f"select {', '.join(f'count({c})' for c in cols)} from {src.table.name}").fetchall()[0]
+    empty = [c for c, n in zip(cols, counts) if n == 0]
+    if empty:
+        progress(f"  note: {src.file}: {', '.join(empty)} {'is' if len(empty) == 1 else 'are'} empty in every row; "
+                 "treated as absent")
+    return set(empty)

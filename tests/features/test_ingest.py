@@ -110,6 +110,23 @@ def test_optional_tables_may_be_absent(tmp_path):
     assert present is False
 
 
+def test_a_column_with_a_header_and_no_values_counts_as_absent_and_is_said(tmp_path):
+    from features import pipeline
+    tables = tiny_tables()
+    for row in tables["events"]:
+        row["user_id"] = ""
+    db, lines = tmp_path / "w.duckdb", []
+    ingest(write_source(tmp_path / "src", tables), db, progress=lines.append)
+    assert "note: events.csv: user_id is empty in every row; treated as absent" in " ".join(lines)
+    with connect(db) as con:
+        present = dict(con.execute("select column_name, present from source_columns "
+                                   "where table_name = 'events'").fetchall())
+        assert present["user_id"] is False and present["event_type"] is True
+        built = pipeline.run(con, progress=quiet)
+    # no users in the export: the user features are left out, not zero active users
+    assert "active_users_30d" not in built.columns and "events_30d" in built.columns
+
+
 def test_a_failed_ingest_leaves_the_previous_warehouse_untouched(tiny_db, tmp_path):
     before = digest(tiny_db)
     tables = tiny_tables()
