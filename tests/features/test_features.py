@@ -117,12 +117,15 @@ def test_other_event_names_and_missing_sources_are_handled(tmp_path):
         del e["user_id"]
     for name in ("users", "tickets", "touchpoints", "traits"):
         del tables[name]
+    for c in tables["contracts"]:
+        c.pop("discount", None)
     db = tmp_path / "min.duckdb"
     ingest(write_source(tmp_path / "min", tables), db, progress=quiet)
     notes = []
     a = features_at(db, progress=notes.append).loc["A"]
     assert a.evt_opened_app_30d == 2
     assert "active_users_30d" not in a and "tickets_90d" not in a
+    assert "discount" not in a  # no discount column: no discount, not a discount of 0
     said = [n for n in notes if "note:" in n]
     assert any(n.startswith("  note: events.user_id not loaded") for n in said)
     assert any(n.startswith("  note: tickets not loaded") for n in said)
