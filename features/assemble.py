@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Sequence
 
-from features.catalog import Feature, event_type_features, persona_feature, slug, workflow_feature
+from features.catalog import Feature, event_type_features, persona_feature, slugs, workflow_feature
 from features.runner import BaseRunner
 from features.settings import PipelineSettings
 
@@ -84,10 +84,11 @@ def layout(runner: BaseRunner, s: PipelineSettings, catalog: dict[str, Feature],
             side_by_side(family, f"f{i}")
 
     tracked = sorted(r[0] for r in runner.rows("select event_type from tracked_event_types"))
+    keys = slugs(tracked)
     for t in tracked:
-        catalog.update({f.name: f for f in event_type_features(t)})
-    counts = [(f"evt_{slug(t)}_30d", t, "events_recent") for t in tracked]
-    trends = [(f"evt_{slug(t)}_trend", t, "trend") for t in tracked]
+        catalog.update({f.name: f for f in event_type_features(t, keys[t])})
+    counts = [(f"evt_{keys[t]}_30d", t, "events_recent") for t in tracked]
+    trends = [(f"evt_{keys[t]}_trend", t, "trend") for t in tracked]
     ctes.append(_pivot("evt", "event_types", "event_type", counts + trends))
     joins.append("left join evt on evt.account_id = s.account_id and evt.as_of = s.as_of")
     # an event type with no events in the window is a count of zero
@@ -96,8 +97,9 @@ def layout(runner: BaseRunner, s: PipelineSettings, catalog: dict[str, Feature],
 
     personas = sorted(r[0] for r in runner.rows(
         "select distinct persona from stg_users where persona in (select persona from key_personas)"))
-    cells = [(persona_feature(p).name, p, "share") for p in personas]
-    catalog.update({persona_feature(p).name: persona_feature(p) for p in personas})
+    keys = slugs(personas)
+    cells = [(persona_feature(p, keys[p]).name, p, "share") for p in personas]
+    catalog.update({persona_feature(p, keys[p]).name: persona_feature(p, keys[p]) for p in personas})
     ctes.append(_pivot("personas", "persona_activity", "persona", cells))
     joins.append("left join personas as pa on pa.account_id = s.account_id and pa.as_of = s.as_of")
     select += [(c, f"cast(pa.{ident(c)} as double)") for c, _, _ in cells]

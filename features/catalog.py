@@ -6,6 +6,7 @@ features are declared by the functions below when the pipeline knows the data.
 from __future__ import annotations
 
 import functools
+import hashlib
 import math
 import re
 import tomllib
@@ -49,7 +50,17 @@ def load_catalog(path=None, traits: tuple[TraitSpec, ...] | None = None) -> dict
 
 
 def slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", str(text).lower()).strip("_") or "blank"
+    """A name as part of a column name: lower case, letters (any script) and digits joined by `_`."""
+    return re.sub(r"[\W_]+", "_", str(text).lower()).strip("_") or "blank"
+
+
+def slugs(names) -> dict[str, str]:
+    """{name: slug} with every slug different: names whose slugs clash ("Dashboard Viewed" and
+    "dashboard.viewed") each get a short hash of the name itself, the same whatever else is there."""
+    names = list(dict.fromkeys(str(n) for n in names))
+    plain = {n: slug(n) for n in names}
+    clash = {v for v in plain.values() if list(plain.values()).count(v) > 1}
+    return {n: f"{v}_{hashlib.sha1(n.encode()).hexdigest()[:6]}" if v in clash else v for n, v in plain.items()}
 
 
 @functools.lru_cache(maxsize=1)
@@ -75,18 +86,21 @@ def _plural(word: str) -> str:
 def display_name(event_type: str) -> str:
     """How an event type reads in a sentence (lower case, plural): config/display_names.toml's
     [event_types] entry, else humanised from the name ("report_created" -> "reports created",
-    "PageView" -> "page views", "login" -> "logins"; a name ending in a number gets "events")."""
+    "PageView" -> "page views", "login" -> "logins", "Éxport" -> "éxports"; a name ending in a
+    number or another script's letter gets "events")."""
     named = _display_names().get(str(event_type))
     if named:
         return named
     spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", str(event_type))
-    words = [w for w in re.split(r"[^A-Za-z0-9]+", spaced) if w]
+    words = [w for w in re.split(r"[\W_]+", spaced) if w]
     if not words:
         return "unnamed events"
     lower = [w if w.isupper() and len(w) > 1 else w.lower() for w in words]
     last = lower[-1]
     if last.isdigit():
         return " ".join(words) + " events"
+    if not re.search(r"[a-z]$", last):  # "upload to s3", a name in another script: no English plural
+        return " ".join(lower) + " events"
     if len(lower) == 1 and (last.endswith("ed") or last.endswith("ing") or last in _PARTICIPLES):
         return " ".join(lower) + " events"
     if len(lower) > 1 and (last.endswith("ed") or last in _PARTICIPLES):
@@ -94,8 +108,9 @@ def display_name(event_type: str) -> str:
     return " ".join(lower[:-1] + [_plural(last)])
 
 
-def event_type_features(event_type: str) -> list[Feature]:
-    s, name = slug(event_type), display_name(event_type)
+def event_type_features(event_type: str, key: str | None = None) -> list[Feature]:
+    """The per-type count and trend; `key` is the type's slug among the tracked ones (see `slugs`)."""
+    s, name = key or slug(event_type), display_name(event_type)
     title = name[:1].upper() + name[1:]
     return [
         Feature(f"evt_{s}_30d", "usage", f"{title} in the last 30 days", "events",
@@ -120,8 +135,8 @@ def trait_features(t: TraitSpec) -> list[Feature]:
     ]
 
 
-def persona_feature(persona: str) -> Feature:
-    return Feature(f"persona_active_{slug(persona)}", "adoption",
+def persona_feature(persona: str, key: str | None = None) -> Feature:
+    return Feature(f"persona_active_{key or slug(persona)}", "adoption",
                    f"Share of {persona} users active in the last 30 days", "share", "higher_better",
                    ("users.persona", "events.user_id"),
                    sentence=f"{{value}} of {persona} users were active in the last 30 days")

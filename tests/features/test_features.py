@@ -132,6 +132,24 @@ def test_other_event_names_and_missing_sources_are_handled(tmp_path):
     assert len(said) == len(set(said))
 
 
+def test_event_types_whose_names_clash_as_columns_each_keep_their_own_features(tmp_path):
+    tables = tiny_tables()
+    names = ["Dashboard Viewed", "dashboard.viewed", "ログイン", "レポート"]
+    for i, e in enumerate(tables["events"]):
+        e["event_type"] = names[i % len(names)]
+    db = tmp_path / "clash.duckdb"
+    ingest(write_source(tmp_path / "src", tables), db, progress=quiet)
+    with connect(db) as con:
+        frame = pipeline.run(con, progress=quiet)
+        cat = con.execute("select name from feature_catalog").df()
+    per_type = sorted(c for c in frame.columns if c.startswith("evt_") and c.endswith("_30d"))
+    assert len(per_type) == 4 and "evt_ログイン_30d" in per_type and "evt_レポート_30d" in per_type
+    assert not any(c.endswith("_1") for c in frame.columns)
+    assert cat["name"].is_unique and set(per_type) <= set(cat["name"])
+    # every event in the window counted once, under its own type
+    assert (frame[per_type].sum(axis=1) == frame["events_30d"]).all() and frame["events_30d"].sum() > 0
+
+
 def test_delivery_silence_finds_a_regular_event_that_stopped(tmp_path):
     tables = tiny_tables()
     days = pd.date_range("2025-11-01", "2026-02-28", freq="D")

@@ -180,7 +180,10 @@ def test_event_types_read_by_their_display_names():
 @pytest.mark.parametrize("name, shown", [("report_created", "reports created"), ("PageView", "page views"),
                                          ("login", "logins"), ("Action 3", "Action 3 events"),
                                          ("message_sent", "messages sent by the platform"),
-                                         ("search_query", "search queries"), ("export_run", "exports run")])
+                                         ("search_query", "search queries"), ("export_run", "exports run"),
+                                         ("Éxport", "éxports"), ("ünïcode événement", "ünïcode événements"),
+                                         ("ログイン", "ログイン events"),
+                                         ("data_uploaded_to_s3", "data uploaded to s3 events")])
 def test_display_names_humanise_event_types_or_take_the_configured_name(name, shown):
     from features.catalog import display_name
     assert display_name(name) == shown
