@@ -648,7 +648,8 @@ def backtest_figures(alerts: pd.DataFrame, churns: pd.DataFrame, s: AlertSetting
     critical alert (of `kinds`, default all) `lead_days`..`lookback_days` before; per owner and ISO
     week over the history: new alerts (first seen that week), critical alerts that interrupted, and
     critical alerts due before the cap, from the week after the first run (which finds every standing
-    alert new). Also how many alerted accounts did not churn.
+    alert new). Also how many alerted accounts had not churned by the last run, and how many of
+    those were first alerted within `lead_days` of it (too soon to tell).
 
     `since`: the first run at which every kind counted could fire (the alert backtest's first
     out-of-time model). Churns are then counted from `since` + `lead_days` (`left_out`: the earlier
@@ -670,8 +671,12 @@ def backtest_figures(alerts: pd.DataFrame, churns: pd.DataFrame, s: AlertSetting
     hits = c.merge(crit, on="account_id")
     lead = (hits["churn_date"] - hits["as_of"]).dt.days
     warned = hits[(lead >= s.lead_days) & (lead <= s.lookback_days)][["account_id", "churn_date"]].drop_duplicates()
-    critical_accounts = set(crit.loc[crit["as_of"] >= frm, "account_id"])
+    counted = crit[crit["as_of"] >= frm]
+    critical_accounts = set(counted["account_id"])
     churned_ever = set(churns["account_id"])
+    # not churned by the data end: known only for an account alerted long enough before it
+    first_alert = counted[~counted["account_id"].isin(churned_ever)].groupby("account_id")["as_of"].min()
+    too_recent = int((first_alert > end - pd.Timedelta(days=s.lead_days)).sum())
     owners = sorted(set(_dates(alerts, "as_of")["owner"].dropna()))
     # the first run finds every standing alert "new": the weekly load is counted from the week after it
     weeks = pd.date_range(week_start(frm) + pd.Timedelta(days=7), week_start(end), freq="7D")
@@ -689,7 +694,7 @@ def backtest_figures(alerts: pd.DataFrame, churns: pd.DataFrame, s: AlertSetting
         "churns": len(c.drop_duplicates(["account_id", "churn_date"])), "warned": len(warned),
         "warned_share": len(warned) / max(len(c.drop_duplicates(["account_id", "churn_date"])), 1),
         "accounts_with_critical": len(critical_accounts),
-        "critical_never_churned": len(critical_accounts - churned_ever),
+        "critical_not_churned": len(critical_accounts - churned_ever), "critical_too_recent": too_recent,
         "owners": len(owners), "weeks": len(weeks),
         "new_alerts_per_owner_week": per_week(new, "as_of"),
         "critical_interrupting_per_owner_week": per_week(a[a["delivery"] == "notify"], "as_of"),

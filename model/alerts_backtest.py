@@ -226,7 +226,10 @@ def report(out: dict, s: rules.AlertSettings | None = None) -> list[str]:
                  f"{base['churns']} churned accounts ({base['warned_share']:.0%}) had a critical alert {lead} before")
     if a is not None:
         lines.append(f"  accounts with a critical alert at some run from {a['since']}: {a['accounts_with_critical']}, "
-                     f"of which {a['critical_never_churned']} never churned; per owner, the {a['weeks']} weeks after "
+                     f"of which {a['critical_not_churned']} had not churned by {a['to']}"
+                     + (f" ({a['critical_too_recent']} first alerted within {s.lead_days} days of it, too soon to tell)"
+                        if a["critical_too_recent"] else "")
+                     + f"; per owner, the {a['weeks']} weeks after "
                      f"the week of {a['since']}:")
         for key, what in (("new_alerts_per_owner_week", "new alerts (all severities)"),
                           ("critical_due_per_owner_week", "critical alerts due, before the cap"),

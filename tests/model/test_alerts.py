@@ -419,6 +419,17 @@ def test_the_backtest_figures_count_warned_churns_and_weekly_load():
     assert alerts.backtest_figures(history, churns, S, kinds=["silence"])["warned"] == 0
 
 
+def test_the_backtest_does_not_count_an_account_alerted_just_before_the_data_end_as_a_false_alarm():
+    runs = [pd.Timestamp("2026-01-05") + pd.Timedelta(days=7 * i) for i in range(30)]
+    crit = {"kind": "risk_jump", "severity": "critical", "owner": "Blake", "delivery": "digest", "capped": False}
+    rows = [{"account_id": "OLD", "as_of": d, "first_seen": runs[0], **crit} for d in runs]  # alerted from the start
+    rows += [{"account_id": "NEW", "as_of": d, "first_seen": runs[-2], **crit} for d in runs[-2:]]  # a week ago
+    churns = pd.DataFrame({"account_id": ["GONE"], "churn_date": [runs[10]]})
+    f = alerts.backtest_figures(pd.DataFrame(rows), churns, S)
+    assert (f["accounts_with_critical"], f["critical_not_churned"], f["critical_too_recent"]) == (2, 2, 1)
+    assert S.lead_days > 7
+
+
 def test_a_portfolio_without_touchpoints_users_or_scores_gets_the_other_kinds(tmp_path):
     """Optional sources absent: their kinds are skipped with a note; nothing crashes."""
     from features import pipeline
