@@ -8,6 +8,8 @@ from features.catalog import display_name
 
 
 def _plural(n: int, word: str) -> str:
+    if word == "unknown":  # users registered without a persona
+        return "user with no persona given" if n == 1 else "users with no persona given"
     return f"{word}s" if n != 1 and not word.endswith("s") else word
 
 
@@ -37,7 +39,12 @@ def account_summary(personas: pd.DataFrame, activity: pd.DataFrame, workflows: p
         clauses.append(f"{int(active_users)} people were active in the last 30 days")
     else:
         clauses.append("No user-level activity is recorded")
-    if len(activity):
+    users_known = len(personas) > 0 or (active_users is not None and not pd.isna(active_users))
+    if len(activity) and not users_known:  # no user ids: people and the platform cannot be told apart
+        busiest = activity.sort_values("events", ascending=False).head(3)
+        clauses.append("the most frequent activity in the last 30 days: " + _listing(
+            [f"{int(r.events):,} {display_name(r.event_type)}" for r in busiest.itertuples()]))
+    elif len(activity):
         people = activity[activity["platform_share"] < 0.5].sort_values("events", ascending=False).head(3)
         if len(people):
             clauses.append("they mostly used " + _listing([f"{display_name(r.event_type)} ({int(r.events):,})"

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from features.catalog import money
+from features.catalog import display_name, money
 from portal import queries, safe, signals
 from portal.reports import settings as config
 from portal.summary import account_summary
@@ -96,12 +96,15 @@ def _outcome_events(db: str, account_id: str, as_of, n: int) -> pd.DataFrame:
                           "span": PERIOD_DAYS * max(n, 5)})
 
 
-def _outcomes(events: pd.DataFrame, workflows: dict[str, str], as_of, top: int) -> list[str]:
+def _outcomes(events: pd.DataFrame, workflows: dict[str, str], as_of, top: int, users_known: bool = True) -> list[str]:
     """What the platform produced: platform-delivered events and critical workflows done, in the
-    latest quarter against the one before and a year before."""
+    latest quarter against the one before and a year before. Where the events name no users at all
+    (`users_known` false) nothing can be told apart as the platform's: the most frequent events."""
     if events.empty:
         return ["No product events in the last quarter."]
     latest = events[events["k"] == 0]
+    if not users_known:
+        return _busiest(events, latest, as_of, top)
     platform = latest[latest["platform_share"] >= 0.5]["event_type"]
     chosen = latest[latest["event_type"].isin(set(platform) | set(workflows))] \
         .sort_values("quantity", ascending=False).head(top)["event_type"]
@@ -114,11 +117,21 @@ def _outcomes(events: pd.DataFrame, workflows: dict[str, str], as_of, top: int) 
         year = g[col].get(4)
         tail = _change(now, before) + (f", {now / year - 1:+.0%} on a year before" if year else "")
         if by_platform:
-            out.append(f"The platform delivered {now:,.0f} '{et}' in the quarter to {_day(as_of)}{tail}.")
+            out.append(f"The platform delivered {now:,.0f} {display_name(et)} in the quarter to {_day(as_of)}{tail}.")
         else:
-            out.append(f"{workflows[et]}: '{et}' done {now:,.0f} times by {int(g['people'].get(0, 0))} people in the "
-                       f"quarter to {_day(as_of)}{tail}.")
+            out.append(f"{workflows[et]}: {display_name(et)} {now:,.0f} times by {int(g['people'].get(0, 0))} people "
+                       f"in the quarter to {_day(as_of)}{tail}.")
     return out or ["None of the critical workflows or platform deliveries occurred in the last quarter."]
+
+
+def _busiest(events: pd.DataFrame, latest: pd.DataFrame, as_of, top: int) -> list[str]:
+    out = []
+    for et in latest.sort_values("events", ascending=False).head(top)["event_type"]:
+        g = events[events["event_type"] == et].set_index("k")["events"]
+        now, before, year = g.get(0), g.get(1), g.get(4)
+        tail = _change(now, before) + (f", {now / year - 1:+.0%} on a year before" if year else "")
+        out.append(f"{now:,.0f} {display_name(et)} in the quarter to {_day(as_of)}{tail}.")
+    return out
 
 
 def build(db: str, eng, account_id: str, today: dt.date | None = None, s: config.QbrSettings | None = None) -> QbrPack:
@@ -145,7 +158,9 @@ def build(db: str, eng, account_id: str, today: dt.date | None = None, s: config
         ["description", "intended_persona", "event_type", "done", "by_anyone", "target", "attainment"]] if len(flows) else pd.DataFrame()
     periods = _periods(d["features"], d["health"], d["scores"], dates[-1], s.quarters)
     events = _outcome_events(db, account_id, dates[-1], s.quarters)
-    outcomes = _outcomes(events, {w.event_type: w.description for w in ps.workflows}, dates[-1], s.outcome_events)
+    users_known = pd.notna(feats.get("active_users_30d"))  # absent when the events name no users
+    outcomes = _outcomes(events, {w.event_type: w.description for w in ps.workflows}, dates[-1], s.outcome_events,
+                         users_known)
     seats = {k: feats.get(c) for k, c in (("licensed", "seats"), ("registered", "registered_users"),
                                           ("active", "active_users_30d"), ("never", "never_logged_in_users"))}
     t90 = feats.get("tickets_90d")
@@ -270,8 +285,8 @@ def _md_workflows(p: QbrPack) -> list[str]:
 def _md_trends(p: QbrPack, which) -> list[str]:
     if p.periods.empty:
         return []
-    ends = [_day(e) for e in p.periods["period_end"]]
-    rows = ["| Quarter to | " + " | ".join(ends) + " | Trend |", "|---" * (len(ends) + 2) + "|"]
+    ends = [_day(e) for e in p.periods["as_of"]]  # the snapshot each column's figures come from
+    rows = ["| As of | " + " | ".join(ends) + " | Trend |", "|---" * (len(ends) + 2) + "|"]
     for col, label, fmt in which:
         vals = p.periods[col]
         rows.append(f"| {label} | " + " | ".join(_num(v, fmt) for v in vals) + f" | {spark(vals)} |")
@@ -291,7 +306,7 @@ def charts(p: QbrPack, internal: bool = True):
         ax = fig.add_subplot(len(panels), 1, i)
         for c in cols:
             if c in per and per[c].notna().any():
-                ax.plot(pd.to_datetime(per["period_end"]), per[c].astype(float), marker="o",
+                ax.plot(pd.to_datetime(per["as_of"]), per[c].astype(float), marker="o",
                         label=dict((k, lab) for k, lab, _ in TREND_ROWS + INTERNAL_TRENDS).get(c, c))
         ax.set_title(title, fontsize=10, loc="left")
         ax.yaxis.set_major_formatter(fmt)
@@ -328,11 +343,11 @@ def html(p: QbrPack) -> str:
                                         [[w.description, w.intended_persona, f"{w.done:,.0f}", f"{w.target:g}",
                                           _num(w.attainment, "{:.0%}")] for w in p.workflows.itertuples()]))
         if title == "Value realisation and maturity" and not p.periods.empty:
-            body.append(_html_table(["Quarter to"] + [_day(x) for x in p.periods["period_end"]],
+            body.append(_html_table(["As of"] + [_day(x) for x in p.periods["as_of"]],
                                     [[label] + [_num(v, fmt) for v in p.periods[col]] for col, label, fmt in TREND_ROWS]))
             body.append(f'<img alt="Trends" style="max-width:100%" src="data:image/png;base64,{_png(charts(p, internal=False))}">')
         if title.startswith("Internal") and not p.periods.empty:
-            body.append(_html_table(["Quarter to"] + [_day(x) for x in p.periods["period_end"]],
+            body.append(_html_table(["As of"] + [_day(x) for x in p.periods["as_of"]],
                                     [[label] + [_num(v, fmt) for v in p.periods[col]] for col, label, fmt in INTERNAL_TRENDS]))
     style = ("body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;max-width:860px;margin:auto;color:#222}"
              "table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ddd;padding:3px 8px;font-size:13px}"
@@ -383,8 +398,8 @@ def pdf(p: QbrPack) -> bytes:
                     write(f"{w.description} (by {w.intended_persona}): {w.done:,.0f} in 30 days, "
                           f"{_num(w.attainment, '{:.0%}')} of target", indent=0.15)
             if title == "Value realisation and maturity" and not p.periods.empty:
-                write(f"Quarters of {PERIOD_DAYS} days ending {_day(p.periods['period_end'].iat[0])} … "
-                      f"{_day(p.periods['period_end'].iat[-1])}, oldest first (charts on the last page):", indent=0.15)
+                write(f"The snapshots nearest each quarter's end, {_day(p.periods['as_of'].iat[0])} … "
+                      f"{_day(p.periods['as_of'].iat[-1])}, oldest first (charts on the last page):", indent=0.15)
                 for col, label, fmt in TREND_ROWS:
                     write(f"{label}: " + " → ".join(_num(v, fmt) for v in p.periods[col]), indent=0.3)
         new_page()

@@ -32,7 +32,9 @@ def test_the_pack_follows_the_business_review_outline(signals_db):
     assert f"Draft data pack for {safe.md(owner)} to edit" in md and "Not sent to anyone" in md
     assert "| Persona | Registered | Active (30 days) | Share active |" in md
     assert "| Critical workflow | Should be done by |" in md
-    assert "| Quarter to |" in md and len(p.periods) >= 4
+    assert "| As of |" in md and len(p.periods) >= 4
+    # each column is headed by the snapshot its figures come from
+    assert all(qbr._day(d) in md.split("| As of |")[1].splitlines()[0] for d in p.periods["as_of"])
     assert p.summary.startswith("In the last 30 days") and safe.md(p.summary) in md
     assert p.seats["licensed"] is not None and f"{p.seats['active']:,.0f} active in the last 30 days" in qbr._seat_lines(p)[0]
 
@@ -50,6 +52,19 @@ def test_outcomes_compare_the_last_quarter_with_the_one_before(signals_db):
     account, _ = alerted_account(signals_db)
     p = qbr.build(str(signals_db), appstore.engine(), account)
     assert p.outcomes and all("quarter to" in o for o in p.outcomes)
+
+
+def test_outcomes_read_event_types_in_words_and_without_user_ids_claim_nothing_for_the_platform():
+    import pandas as pd
+    events = pd.DataFrame({"event_type": ["sync.completed", "sync.completed", "Login"], "k": [0, 1, 0],
+                           "events": [80, 40, 73], "quantity": [80, 40, 73], "people": [0, 0, 0],
+                           "platform_share": [1.0, 1.0, 1.0]})
+    with_users = qbr._outcomes(events, {}, "2026-06-30", 3)
+    assert with_users[0].startswith("The platform delivered 80 syncs completed in the quarter to")
+    assert not any("'" in o for o in with_users)
+    without = qbr._outcomes(events, {}, "2026-06-30", 3, users_known=False)
+    assert without[0].startswith("80 syncs completed in the quarter to") and "+100% on the quarter before" in without[0]
+    assert without[1].startswith("73 logins") and not any("platform" in o for o in without)
 
 
 def test_html_embeds_the_charts_and_pdf_is_a_pdf(signals_db):

@@ -24,3 +24,18 @@ def test_an_account_with_no_user_data_still_gets_a_sentence():
         "4 people were active in the last 30 days.")
     assert account_summary(empty, empty, empty) == (
         "No user-level activity is recorded; nothing was used in the last 30 days.")
+
+
+def test_without_user_ids_activity_is_not_called_the_platforms():
+    empty = pd.DataFrame()
+    activity = pd.DataFrame({"event_type": ["dashboard_viewed", "API Call"], "events": [53, 50], "quantity": [53, 50],
+                             "platform_share": [1.0, 1.0]})  # no event names a user: all "platform" by count
+    assert account_summary(empty, activity, empty) == (
+        "No user-level activity is recorded; the most frequent activity in the last 30 days: 53 dashboards viewed "
+        "and 50 API calls.")
+
+
+def test_users_without_a_persona_are_named_as_such():
+    personas = pd.DataFrame({"persona": ["unknown", "admin"], "registered": [19, 1], "active_30d": [18, 1]})
+    assert account_summary(personas, pd.DataFrame(), pd.DataFrame()).startswith(
+        "In the last 30 days 18 of 19 users with no persona given and 1 of 1 admin were active")
