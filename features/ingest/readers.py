@@ -3,12 +3,14 @@
 CSV is read with one dialect for the whole file, decided before reading rather than guessed from its
 first rows: RFC 4180 quoting (a quoted value may hold the delimiter, a doubled quote or a line
 break) is always allowed, the delimiter and the column names come from the header line (after any `#` comment lines), and the encoding is UTF-8
-unless the file says otherwise (a UTF-16 byte-order mark) or turns out to be single-byte (Latin-1).
+unless the file says otherwise (a UTF-16 byte-order mark) or turns out to be single-byte (read as
+Windows-1252, which covers Latin-1 text).
 Rows the reader cannot split (too many or too few fields, an unterminated quote, a line over the
 size limit, bytes that are not UTF-8) are kept by DuckDB (`store_rejects`) and go to quarantine.
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import re
 from dataclasses import dataclass
@@ -205,6 +207,23 @@ def raw_columns(src: Source) -> dict[str, str]:
     """Contract column -> its column in `csv_rows` (c0, c1, ... in the header's order)."""
     position = {n: i for i, n in enumerate(src.dialect.names)}
     return {c: f"c{position[name]}" for c, name in src.columns.items()}
+
+
+def _latin1_for_undefined(e: UnicodeDecodeError):
+    return e.object[e.start:e.end].decode("latin-1"), e.end
+
+
+codecs.register_error("radar_latin1", _latin1_for_undefined)
+
+
+def single_byte_as_utf8(path: Path, out: Path, chunk: int = 1 << 24) -> Path:
+    """Write `path`, a single-byte file, to `out` as UTF-8: as Windows-1252 (what Excel on Windows
+    writes; ISO Latin-1 text reads the same, its 0x80-0x9F control codes aside), the five bytes
+    Windows-1252 leaves undefined as Latin-1. Byte for byte, so lines and rows keep their numbers."""
+    with open(path, "rb") as f, open(out, "w", encoding="utf-8", newline="") as w:
+        while block := f.read(chunk):
+            w.write(block.decode("cp1252", errors="radar_latin1"))
+    return out
 
 
 def csv_rows(src: Source, encoding: str, max_line_bytes: int, errors: str) -> str:

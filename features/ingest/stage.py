@@ -8,7 +8,9 @@ Nothing is dropped on the way: a table's loaded plus quarantined rows are the ro
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import tempfile
+from dataclasses import dataclass, replace
+from pathlib import Path
 
 import duckdb
 
@@ -227,8 +229,10 @@ def _stage_csv(con, src: Source, settings: IngestSettings, bounds: Bounds, progr
     if (src.dialect.encoding == "utf-8" and any_rejected and readers.has_kind(con, rejected, "not UTF-8 text")
             and not readers.has_non_ascii(con, staged, [text_column(c, col) for c, col in cols.items()])):
         # bytes that are not UTF-8 and no valid multi-byte character anywhere: a single-byte file
-        progress(f"  note: {src.file} is not UTF-8; read as Latin-1")
-        cols = build(readers.csv_rows(src, "latin-1", settings.max_line_bytes, errors), raw, style)
+        progress(f"  note: {src.file} is not UTF-8; read as Windows-1252 (Latin-1)")
+        with tempfile.TemporaryDirectory() as tmp:
+            utf8 = replace(src, path=readers.single_byte_as_utf8(src.path, Path(tmp) / src.path.name))
+            cols = build(readers.csv_rows(utf8, "utf-8", settings.max_line_bytes, errors), raw, style)
         any_rejected = readers.collect_rejects(con, src, errors, rejected, settings.max_line_bytes)
     found = number_style(con, staged, numeric_texts(src, {c: text_column(c, col) for c, col in cols.items()}), settings)
     if found != style:  # the file writes decimal commas: read its numbers again, from the text kept

@@ -94,7 +94,17 @@ def test_a_latin_1_file_is_read_as_latin_1_and_said_so(src, tmp_path):
     ingest(src, tmp_path / "w.duckdb", progress=said.append)
     with connect(tmp_path / "w.duckdb") as con:
         assert con.execute("select name from accounts order by 1").fetchall() == [("Café Noir",), ("Zürich Versicherung",)]
-    assert "  note: accounts.csv is not UTF-8; read as Latin-1" in said
+    assert "  note: accounts.csv is not UTF-8; read as Windows-1252 (Latin-1)" in said
+
+
+def test_an_excel_export_in_windows_1252_keeps_its_quotes_dashes_and_euro_signs(src, tmp_path):
+    text = "account_id,name\nA,“Müller” – Gebäude €\nB,Œuvre™\n"
+    (src / "accounts.csv").write_bytes(text.encode("cp1252"))
+    db = tmp_path / "w.duckdb"
+    assert ingest(src, db, progress=quiet)["accounts"] == (2, 0)
+    with connect(db) as con:
+        assert con.execute("select name from accounts order by account_id").fetchall() == [
+            ("“Müller” – Gebäude €",), ("Œuvre™",)]
 
 
 def test_bytes_that_are_not_utf_8_in_a_utf_8_file_are_quarantined(src, tmp_path):
