@@ -60,7 +60,9 @@ def refuse_losses(con: duckdb.DuckDBPyConnection, run_id: str, sources: list[Sou
                 progress(f"  hint: {hint}")
             what = (f"{src.file} lost all {bad:,} rows and {src.table.name} is required" if good == 0 and src.table.is_required
                     else f"{src.file} lost {bad:,} of {good + bad:,} rows ({share:.1%})")
-            (empty if good == 0 and src.table.is_required else problems).append(f"{what}: {_describe(reasons)}")
+            fix = (f" (decimal_separator in {INGEST_TOML.name} says which: '.' or ',')"
+                   if any(kind.startswith("ambiguous decimal separator") for kind, _, _ in reasons) else "")
+            (empty if good == 0 and src.table.is_required else problems).append(f"{what}: {_describe(reasons)}{fix}")
     if empty:
         raise QuarantineExceeded("; ".join(empty + problems) + "; the previous warehouse is kept: fix the source files")
     if problems:

@@ -42,9 +42,13 @@ def _lit(text: str) -> str:
     return parse.q(text)
 
 
-def number_style(con: duckdb.DuckDBPyConnection, rel: str, texts: list[str], settings: IngestSettings) -> str:
+def number_style(con: duckdb.DuckDBPyConnection, rel: str, texts: list[str], settings: IngestSettings,
+                 delimiter: str | None = None) -> str:
     """The file's decimal separator: the configured one, or what the unambiguous numbers among
-    `texts` (SQL text of its numeric columns, in relation `rel`) show: ".", "," or "mixed"."""
+    `texts` (SQL text of its numeric columns, in relation `rel`) show: ".", "," or "mixed" (whose
+    ambiguous numbers are quarantined). A semicolon-delimited file (the usual export where the
+    decimal separator is a comma) showing neither, but holding numbers like 35.644, is "mixed":
+    thousands or decimals cannot be told, and a guess would be 1000 times off."""
     if settings.decimal_separator != "auto":
         return settings.decimal_separator
     if not texts:
@@ -52,9 +56,12 @@ def number_style(con: duckdb.DuckDBPyConnection, rel: str, texts: list[str], set
     evidence = [parse.number_evidence(t) for t in texts]
     maybe = " or ".join(f"(contains({t}, ',') or {t} like '%.%.%')" for t in texts)  # cheap filter first
     comma = " or ".join(c for _, c in evidence)
-    if not con.execute(f"select exists (select 1 from {rel} where ({maybe}) and ({comma}))").fetchall()[0][0]:
-        return "."
     point = " or ".join(p for p, _ in evidence)
+    if not con.execute(f"select exists (select 1 from {rel} where ({maybe}) and ({comma}))").fetchall()[0][0]:
+        if delimiter != ";" or con.execute(f"select exists (select 1 from {rel} where {point})").fetchall()[0][0]:
+            return "."
+        ambiguous = " or ".join(parse.full(parse.number_text(t), parse.AMBIGUOUS) for t in texts)
+        return "mixed" if con.execute(f"select exists (select 1 from {rel} where {ambiguous})").fetchall()[0][0] else "."
     return "mixed" if con.execute(f"select exists (select 1 from {rel} where {point})").fetchall()[0][0] else ","
 
 
@@ -234,7 +241,8 @@ def _stage_csv(con, src: Source, settings: IngestSettings, bounds: Bounds, progr
             utf8 = replace(src, path=readers.single_byte_as_utf8(src.path, Path(tmp) / src.path.name))
             cols = build(readers.csv_rows(utf8, "utf-8", settings.max_line_bytes, errors), raw, style)
         any_rejected = readers.collect_rejects(con, src, errors, rejected, settings.max_line_bytes)
-    found = number_style(con, staged, numeric_texts(src, {c: text_column(c, col) for c, col in cols.items()}), settings)
+    found = number_style(con, staged, numeric_texts(src, {c: text_column(c, col) for c, col in cols.items()}), settings,
+                         src.dialect.delimiter)
     if found != style:  # the file writes decimal commas: read its numbers again, from the text kept
         again = f"(select _row, {', '.join(f'{text_column(c, col)} as r_{c}' for c, col in cols.items())} from {staged}_text)"
         con.execute(f"alter table {staged} rename to {staged}_text")

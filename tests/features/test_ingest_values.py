@@ -7,6 +7,8 @@ import dataclasses
 import pandas as pd
 import pytest
 
+from radar import cli
+
 from features.ingest import ingest, load_ingest_settings
 from features.warehouse import connect
 from tests.conftest import quiet
@@ -95,6 +97,23 @@ def test_a_number_that_reads_both_ways_in_a_file_that_shows_both_is_quarantined(
     db, summary = load(tmp_path, tables)
     assert summary["contracts"] == (2, 1)
     assert rows(db, "select reason from quarantine") == [("ambiguous decimal separator in arr: 12,000",)]
+
+
+def test_a_semicolon_file_whose_amounts_read_both_ways_quarantines_them_instead_of_guessing(tmp_path, capsys):
+    import csv
+    tables = tiny_tables()
+    for c, arr in zip(tables["contracts"], ["35.644", "12.000", "9.500"]):  # thousands, as a German export writes
+        c["arr"] = arr
+    src = write_source(tmp_path / "src", tables)
+    with open(src / "contracts.csv", "w", newline="") as f:  # the usual dialect where the comma is the decimal
+        w = csv.DictWriter(f, fieldnames=list(tables["contracts"][0]), delimiter=";")
+        w.writeheader()
+        w.writerows(tables["contracts"])
+    assert cli.main(["ingest", str(src), "--db", str(tmp_path / "w.duckdb")]) != 0
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "contracts.csv" in err, err
+    assert "ambiguous decimal separator in arr" in err and "decimal_separator" in err, err
+    assert not (tmp_path / "w.duckdb").exists()  # nothing a thousand times off was loaded
 
 
 def test_a_configured_decimal_separator_reads_every_file_that_way(tmp_path):
