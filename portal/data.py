@@ -39,6 +39,27 @@ def readiness(db: str, stamp: int) -> tuple[str, str] | None:
     return queries.readiness(db, have, dates)
 
 
+def unscored(db: str, stamp: int) -> bool:
+    """Health is there but no churn score yet: the portfolio shows health alone."""
+    try:
+        have = tables(db, stamp)
+        return queries.unscored(have, score_dates(db, stamp) if "scores" in have else [])
+    except (duckdb.Error, OSError):
+        return False
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def health_portfolio(db: str, stamp: int, app_stamp: tuple) -> pd.DataFrame:
+    """The accounts' health at the latest date with their latest status notes and current health
+    (the portfolio while no account is scored)."""
+    from features import appstore
+    frame = queries.health_portfolio(db)
+    if frame.empty:
+        return frame
+    frame = queries.with_notes(frame, appstore.notes(app_store()))
+    return queries.with_current_health(frame, health_now(db, stamp, frame["as_of"].iat[0], app_stamp))
+
+
 def app_store():
     """The operational store's engine (one pool per URL for the server)."""
     from features import appstore

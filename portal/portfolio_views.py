@@ -124,3 +124,43 @@ def trends(view: pd.DataFrame, history: pd.DataFrame) -> None:
     st.altair_chart(charts.arr_by_tier_over_time(queries.tier_totals(history)), width="stretch")
     st.markdown("**Health score against churn probability now** (size: ARR)")
     st.altair_chart(charts.health_vs_risk(view), width="stretch")
+
+
+# no link: the account page explains a churn score, which these accounts do not have yet
+HEALTH = {"name": Col("Account", width="medium"), "health_score": Col("Health", "int", "small"), "health_tier": Col("Health tier", width="small"),
+          "arr": Col("ARR", "money", "small"), "renewal_date": Col("Renewal", "date", "small"),
+          "days_to_renewal": Col("Days left", "int", "small"), "coverage": Col("Health coverage", "percent", "small"),
+          "status_note": Col("Latest status note", width="medium"), "owner": Col("Owner", width="small"),
+          "segment": Col("Segment", width="small")}
+HEALTH_OWNERS = {"owner": Col("Owner"), "accounts": Col("Accounts", "int"), "arr": Col("ARR", "money"),
+                 "poor": Col("Poor health", "int"), "poor_arr": Col("ARR in poor health", "money"),
+                 "median_health": Col("Median health", "int"), "notes": Col("With a status note", "int")}
+
+
+def health_only(view: pd.DataFrame, renewal_days: int, windows: tuple[int, ...]) -> None:
+    """The portfolio while no account is scored: the rule-based health, renewals and notes."""
+    poor = view[view["health_tier"] == "poor"]
+    due = queries.renewals_due(view, renewal_days)
+    c = st.columns(4)
+    c[0].metric("Accounts", f"{len(view):,}")
+    c[1].metric("ARR", ui.usd(view["arr"].sum()))
+    c[2].metric("Poor health", f"{len(poor):,} · {ui.usd(poor['arr'].sum())}")
+    c[3].metric(f"Renewing in {renewal_days} days", f"{len(due):,} · {ui.usd(due['arr'].sum())}")
+    tab_health, tab_renew, tab_owner = st.tabs(["By health", "Renewals", "By owner"])
+    with tab_health:
+        st.markdown("**Worst health first**")
+        ui.table(view, HEALTH, csv="accounts_by_health.csv", key="health_table")
+    with tab_renew:
+        window = st.segmented_control("Renewing within", list(windows), default=windows[0],
+                                      format_func=lambda d: f"{d} days", key="renewal_window") or windows[0]
+        soon = queries.renewals_due(view, window)
+        st.markdown(f"**{ui.plural(len(soon), 'account')}, {ui.usd(soon['arr'].sum())} ARR** renew in the next "
+                    f"{window} days.")
+        ui.table(soon, HEALTH, csv=f"renewals_{window}d.csv")
+    with tab_owner:
+        ui.table(queries.health_rollup(view, renewal_days),
+                 HEALTH_OWNERS | {"renewing": Col(f"Renewing in {renewal_days} days", "int")}, csv="owners.csv")
+        notes = queries.latest_notes(view)
+        if len(notes):
+            st.markdown("**Latest status notes from SAMs**")
+            ui.table(notes, NOTES, csv="status_notes.csv")

@@ -19,6 +19,7 @@ from features.paths import default_db
 from features.warehouse import has_table
 
 PORTFOLIO_SQL = Path(__file__).resolve().parents[1] / "features" / "sql" / "marts" / "portfolio.sql"
+HEALTH_PORTFOLIO_SQL = PORTFOLIO_SQL.with_name("portfolio_health.sql")
 RETRIES, RETRY_WAIT_S = 20, 0.25  # a job swapping the file in holds it for well under a second
 
 
@@ -96,6 +97,32 @@ def tier_totals(history: pd.DataFrame) -> pd.DataFrame:
 def portfolio(db: str, as_of) -> pd.DataFrame:
     """One row per scored account at `as_of` (features/sql/marts/portfolio.sql)."""
     return query(db, PORTFOLIO_SQL.read_text(), {"as_of": as_of})
+
+
+def unscored(have: set[str], score_dates: list) -> bool:
+    """Health is there but no churn score yet (no model could be trained, or none has scored)."""
+    return {"features", "health"} <= have and not score_dates
+
+
+def health_portfolio(db: str) -> pd.DataFrame:
+    """One row per account with a health score at the latest health date, worst health first
+    (features/sql/marts/portfolio_health.sql): the portfolio while no account is scored."""
+    latest = query(db, "select max(as_of) as as_of from health")["as_of"].iat[0]
+    if pd.isna(latest):
+        return pd.DataFrame()
+    return query(db, HEALTH_PORTFOLIO_SQL.read_text(), {"as_of": latest})
+
+
+def health_rollup(view: pd.DataFrame, renewal_days: int) -> pd.DataFrame:
+    """One row per owner while no account is scored: accounts, ARR, accounts and ARR in poor
+    health, median health, renewals, status notes; most ARR in poor health first."""
+    poor = view["health_tier"] == "poor"
+    return view.assign(poor=poor, poor_arr=view["arr"].where(poor, 0)).groupby("owner").agg(
+        accounts=("account_id", "count"), arr=("arr", "sum"), poor=("poor", "sum"), poor_arr=("poor_arr", "sum"),
+        median_health=("health_score", "median"),
+        renewing=("days_to_renewal", lambda s: int((s <= renewal_days).sum())),
+        notes=("status_note", lambda s: int(s.notna().sum())),
+    ).reset_index().sort_values("poor_arr", ascending=False, ignore_index=True)
 
 
 def with_notes(frame: pd.DataFrame, notes: pd.DataFrame) -> pd.DataFrame:

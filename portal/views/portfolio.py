@@ -6,16 +6,29 @@ import streamlit as st
 from portal import access, auth, data, queries, safe
 from portal import components as ui
 from portal.filters import sidebar_filters
-from portal.portfolio_views import at_risk, by_owner, disagreements, freshness_panel, kpis, renewals, trends
+from portal.portfolio_views import (at_risk, by_owner, disagreements, freshness_panel, health_only, kpis,
+                                    renewals, trends)
 from portal.settings import load_settings
 
 s = load_settings()
 db = data.db_path()
 stamp = data.stamp(db)
 st.title("Portfolio")
-if (missing := data.readiness(db, stamp)) is not None:
-    ui.stop_with(*missing)
 who = auth.who()
+if (missing := data.readiness(db, stamp)) is not None:
+    if not data.unscored(db, stamp):
+        ui.stop_with(*missing)
+    view = access.visible(data.health_portfolio(db, stamp, data.app_stamp()), who)
+    if view.empty:
+        ui.stop_with("No account with a health score is in your book yet." if not access.sees_all(who)
+                     else "No account has a health score.")
+    st.info("No churn scores yet, so this is the rule-based health score alone: renewals, owners and notes "
+            "as usual. `radar train` says what the model still needs (enough history and churned accounts); "
+            "once it has trained, `radar score --all-dates` adds the churn risk and each account's page.")
+    st.caption(f"Health as of {ui.day(view['as_of'].iat[0])}")
+    freshness_panel(data.freshness(db, stamp), view, s, data.running_job(db))
+    health_only(view, s.renewal_windows[0], s.renewal_windows)
+    st.stop()
 app = data.app_stamp()
 dates = data.score_dates(db, stamp)
 then = queries.comparison_date(dates, s.compare_days)

@@ -75,3 +75,30 @@ def test_the_portfolio_starts_without_heavy_imports(portal_db):
     out = subprocess.run([sys.executable, "-c", code], env=os.environ | {"RADAR_DB": str(portal_db)},
                          capture_output=True, text=True, check=True).stdout
     assert out.strip().splitlines()[-1] == "[]"
+
+
+def test_without_a_churn_model_the_portfolio_shows_health_renewals_and_owners(sample_db, tmp_path, monkeypatch):
+    """A portfolio too small (or without a churned account) for `radar train`: health alone."""
+    import shutil
+    db = tmp_path / "unscored.duckdb"
+    shutil.copy(sample_db, db)  # features and health, never scored
+    monkeypatch.setenv("RADAR_DB", str(db))
+    monkeypatch.setenv("RADAR_APP_DB", f"sqlite:///{tmp_path / 'app.db'}")
+    monkeypatch.delenv("RADAR_AUTH", raising=False)
+    with connect(db, read_only=True) as con:
+        health = con.execute("""select h.*, a.owner, f.arr from health h join accounts a using (account_id)
+                                join features f using (account_id, as_of)
+                                where as_of = (select max(as_of) from health)""").df()
+    at = open_page()
+    assert not at.exception
+    assert "No churn scores yet" in texts(at, "info") and "radar train" in texts(at, "info")
+    assert metric(at, "Accounts") == f"{len(health):,}"
+    assert metric(at, "ARR") == money(health["arr"].sum())
+    poor = health[health["health_tier"] == "poor"]
+    assert metric(at, "Poor health") == f"{len(poor):,} · {money(poor['arr'].sum())}"
+    table = next(d.value for d in at.dataframe if "Health tier" in d.value.columns)
+    assert len(table) == len(health) and table["Health"].is_monotonic_increasing
+
+    owner = health["owner"].value_counts().index[0]
+    sam = open_page(role="sam", owner=owner)
+    assert not sam.exception and metric(sam, "Accounts") == f"{(health['owner'] == owner).sum():,}"
