@@ -46,19 +46,26 @@ def history_shortfall(con, settings: ModelSettings | None = None, cutoff: dt.dat
     return protocol.shortfall(int(data["as_of"].nunique()), protocol.outcomes(data), settings)
 
 
-def _compare(y, arr, p_model, health, p_logreg, days_to_renewal, horizon) -> dict:
-    """Every eval metric on one set of rows: the model, the health score and the logistic regression."""
+def _compare(y, arr, p_model, health, p_logreg, days_to_renewal, horizon, health_known: bool = True) -> dict:
+    """Every eval metric on one set of rows: the model, the health score and the logistic regression.
+    Where no row has a health score (`health_known` false: no source the score reads was loaded)
+    the health score's metrics are NaN, not the 0.5 of a constant."""
     m = probability_metrics(y, p_model, arr)
-    m |= {f"health_{k}": v for k, v in ranking_metrics(y, health, arr).items()}
+    m |= {f"health_{k}": v if health_known else float("nan") for k, v in ranking_metrics(y, health, arr).items()}
     m |= {f"logreg_{k}": v for k, v in probability_metrics(y, p_logreg, arr).items()}
     m["test_base_rate"] = float(np.mean(y))
     # churn happens at term ends: also compare on accounts whose term ends inside the horizon
     near = (days_to_renewal <= horizon)
     if 0 < y[near].sum() < near.sum():
         m["renewing_roc_auc"] = ranking_metrics(y[near], p_model[near], arr[near])["roc_auc"]
-        m["health_renewing_roc_auc"] = ranking_metrics(y[near], health[near], arr[near])["roc_auc"]
+        m["health_renewing_roc_auc"] = ranking_metrics(y[near], health[near], arr[near])["roc_auc"] \
+            if health_known else float("nan")
         m["logreg_renewing_roc_auc"] = ranking_metrics(y[near], p_logreg[near], arr[near])["roc_auc"]
     return m
+
+
+def _auc(v: float) -> str:
+    return "n/a (no health score)" if v != v else f"{v:.3f}"
 
 
 def fit_and_evaluate(con, settings: ModelSettings, cutoff: dt.date) -> dict:
@@ -75,6 +82,7 @@ def fit_and_evaluate(con, settings: ModelSettings, cutoff: dt.date) -> dict:
     plan = protocol.choose(data, settings)
     X, y, arr = data[names].astype(float), data["churned"].to_numpy(), data["arr"].to_numpy(float)
     health = baselines.health_risk(data["health_score"], settings.unknown_health_score)
+    known = data["health_score"].notna().to_numpy()
     days = data["days_to_renewal"].to_numpy(float) if "days_to_renewal" in data else np.full(len(data), np.nan)
     final = protocol.fit_final(X, y, data, plan, settings)
     if plan.protocol == protocol.HOLDOUT:
@@ -83,7 +91,8 @@ def fit_and_evaluate(con, settings: ModelSettings, cutoff: dt.date) -> dict:
         model = ChurnModel.from_settings(settings).fit(X.iloc[tr], y[tr], X.iloc[va], y[va])
         p_test = model.predict_proba(X.iloc[te])[:, 1]
         p_logreg = baselines.logistic_regression(settings.seed).fit(X.iloc[tr], y[tr]).predict_proba(X.iloc[te])[:, 1]
-        metrics = _compare(y[te], arr[te], p_test, health[te], p_logreg, days[te], settings.horizon_days)
+        metrics = _compare(y[te], arr[te], p_test, health[te], p_logreg, days[te], settings.horizon_days,
+                           bool(known[te].any()))
         metrics |= {f"valid_{k}": v for k, v in ranking_metrics(y[va], model.predict_proba(X.iloc[va])[:, 1], arr[va]).items()}
         metrics["train_base_rate"] = float(y[tr].mean())
         if not settings.refit_latest:
@@ -97,7 +106,8 @@ def fit_and_evaluate(con, settings: ModelSettings, cutoff: dt.date) -> dict:
         p_test = np.concatenate(protocol.cross_fitted(final, y, X))
         p_logreg = np.concatenate([baselines.logistic_regression(settings.seed).fit(X.iloc[f.train], y[f.train])
                                    .predict_proba(X.iloc[f.test])[:, 1] for f in folds])
-        metrics = _compare(y[te], arr[te], p_test, health[te], p_logreg, days[te], settings.horizon_days)
+        metrics = _compare(y[te], arr[te], p_test, health[te], p_logreg, days[te], settings.horizon_days,
+                           bool(known[te].any()))
         metrics["train_base_rate"] = float(y.mean())
         trained_to = folds[-1].train_dates[1]
         refit_to = data["as_of"].max()
@@ -228,12 +238,12 @@ def run(db: Path, as_of: dt.date | None = None, horizon_days: int | None = None,
     for p in r["parts"]:
         when = p["from"] if p["from"] == p["to"] else f"{p['from']}..{p['to']}, {p['months']} months"
         progress(f"    {p['part']}: {when}, {p['rows']:,} rows, {p['churners']} churn outcomes")
-    progress(f"  held-out ROC AUC: model {m['roc_auc']:.3f} | health score {m['health_roc_auc']:.3f} | "
+    progress(f"  held-out ROC AUC: model {m['roc_auc']:.3f} | health score {_auc(m['health_roc_auc'])} | "
              f"logistic regression {m['logreg_roc_auc']:.3f};  lift@10% {m['lift_at_10pct']:.1f}x, "
              f"brier {m['brier']:.4f}, ece {m['ece']:.4f}")
     if "renewing_roc_auc" in m:
         progress(f"  renewing within {settings.horizon_days} days: model {m['renewing_roc_auc']:.3f} | "
-                 f"health score {m['health_renewing_roc_auc']:.3f} | logistic regression {m['logreg_renewing_roc_auc']:.3f}")
+                 f"health score {_auc(m['health_renewing_roc_auc'])} | logistic regression {m['logreg_renewing_roc_auc']:.3f}")
     from model import plots, tracking
     train_rows = data[["account_id", "as_of", *r["names"], "churned"]].astype({n: float for n in [*r["names"], "churned"]})
     params = run_params(r, settings, cutoff)

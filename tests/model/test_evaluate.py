@@ -29,3 +29,16 @@ def test_probability_metrics_have_the_agreed_names():
     assert set(m) == {"roc_auc", "pr_auc", "brier", "log_loss", "lift_at_10pct", "recall_at_10pct",
                       "arr_recall_at_10pct", "ece"}
     assert m["roc_auc"] == 1.0
+
+
+def test_without_any_health_score_its_comparison_is_not_a_coin_flip_but_not_available():
+    import math
+    import numpy as np
+    from model.train import _auc, _compare
+    y = np.array([0, 1, 0, 1, 0, 0])
+    arr, p = np.ones(6), np.array([.1, .9, .2, .8, .3, .1])
+    unknown = np.full(6, 50.0)  # every account's health unknown: one constant risk
+    m = _compare(y, arr, p, unknown, p, np.full(6, 30.0), 90, health_known=False)
+    assert math.isnan(m["health_roc_auc"]) and math.isnan(m["health_renewing_roc_auc"])
+    assert m["roc_auc"] == 1.0 and _auc(m["health_roc_auc"]) == "n/a (no health score)"
+    assert _compare(y, arr, p, unknown, p, np.full(6, 30.0), 90)["health_roc_auc"] == 0.5
