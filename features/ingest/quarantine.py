@@ -55,7 +55,8 @@ def refuse_losses(con: duckdb.DuckDBPyConnection, run_id: str, sources: list[Sou
             progress(f"  {src.file}: {bad:,} of {good + bad:,} rows quarantined ({share:.1%}):")
             for kind, rows, example in top_reasons(con, run_id, src.table.name, 10):
                 progress(f"    {rows:>12,}  {kind}" + (f"  e.g. {example[:60]!r}" if example else ""))
-            hint = _id_hint(con, src, reasons)
+            hint = _id_hint(con, src, reasons, run_id,
+                            next((x for x in sources if x.table.name == "accounts" and x.path), None))
             if hint:
                 progress(f"  hint: {hint}")
             what = (f"{src.file} lost all {bad:,} rows and {src.table.name} is required" if good == 0 and src.table.is_required
@@ -72,18 +73,32 @@ def refuse_losses(con: duckdb.DuckDBPyConnection, run_id: str, sources: list[Sou
             "with --accept-quarantine")
 
 
-def _id_hint(con: duckdb.DuckDBPyConnection, src: Source, reasons: list[tuple]) -> str | None:
-    """When integer ids in one file miss zero-padded text ids in accounts: the setting that fixes it."""
+def _id_hint(con: duckdb.DuckDBPyConnection, src: Source, reasons: list[tuple], run_id: str = "",
+             accounts: Source | None = None) -> str | None:
+    """When account ids miss only because of how a file writes them: integer ids against
+    zero-padded text ids (either way round: the setting that fixes it), or ids written as
+    decimals (7.0) by a float column."""
     if not any(kind == "unknown account" for kind, _, _ in reasons):
         return None
-    if not is_numeric(src.raw_types.get("account_id", "VARCHAR")):
-        return None
-    width = con.execute("select max(length(account_id)) from accounts "
-                        "where regexp_full_match(account_id, '0[0-9]+')").fetchall()[0][0]
-    if not width:
-        return None
-    return (f"{src.file} has integer account ids, written as their digits (7 -> '7'), while accounts writes "
-            f"them zero-padded; set integer_id_digits = {width} under [ids] in features/config/{INGEST_TOML.name}")
+    if is_numeric(src.raw_types.get("account_id", "VARCHAR")):
+        width = con.execute("select max(length(account_id)) from accounts "
+                            "where regexp_full_match(account_id, '0[0-9]+')").fetchall()[0][0]
+        if width:
+            return (f"{src.file} has integer account ids, written as their digits (7 -> '7'), while accounts writes "
+                    f"them zero-padded; set integer_id_digits = {width} under [ids] in features/config/{INGEST_TOML.name}")
+    missed = con.execute("""select max(case when regexp_full_match(v, '0[0-9]+') then length(v) end),
+                                   bool_or(regexp_full_match(v, '[0-9]+\.0+'))
+                            from (select substr(reason, length(reason_kind) + 3) as v from quarantine
+                                  where run_id = ? and table_name = ? and reason_kind = 'unknown account')""",
+                         [run_id, src.table.name]).fetchall()[0]
+    if missed[0] and accounts is not None and is_numeric(accounts.raw_types.get("account_id", "VARCHAR")):
+        return (f"{accounts.file} has integer account ids while {src.file} writes them zero-padded to "
+                f"{missed[0]} digits; set integer_id_digits = {missed[0]} under [ids] in "
+                f"features/config/{INGEST_TOML.name}")
+    if missed[1]:
+        return (f"{src.file} writes account ids as decimals (7 -> '7.0'), as a spreadsheet's number column "
+                "does: export that column as text or whole numbers")
+    return None
 
 
 def quarantine_summary(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

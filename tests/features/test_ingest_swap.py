@@ -92,6 +92,39 @@ def test_integer_parquet_ids_against_zero_padded_csv_ids_exit_3_with_the_fix(tin
     assert digest(tiny_db) == before
 
 
+def test_integer_account_ids_against_zero_padded_ids_elsewhere_get_the_fix_the_other_way_round(tiny_db, tmp_path,
+                                                                                                capsys):
+    n = 60
+    tables = tiny_tables()
+    for name in ("users", "tickets", "touchpoints", "traits", "accounts"):
+        del tables[name]
+    for c in tables["contracts"]:
+        c["account_id"] = "0001"
+    tables["events"] = [{"account_id": f"{i:04d}", "occurred_at": "2026-03-01 10:00:00", "event_type": "login"}
+                        for i in range(1, n + 1) for _ in range(20)]
+    src = write_source(tmp_path / "padded", tables)
+    pd.DataFrame({"account_id": pd.Series(range(1, n + 1), dtype="int64"),
+                  "name": [f"Account {i}" for i in range(1, n + 1)]}).to_parquet(src / "accounts.parquet")
+    assert run(src, "--db", tiny_db) == 3
+    out, _ = capsys.readouterr()
+    assert "hint: accounts.parquet has integer account ids while contracts.csv writes them zero-padded to 4 digits; " \
+           "set integer_id_digits = 4 under [ids]" in out
+
+
+def test_account_ids_written_as_decimals_get_a_hint(tiny_db, tmp_path, capsys):
+    tables = tiny_tables()
+    for name in ("users", "tickets", "touchpoints", "traits"):
+        del tables[name]
+    tables["accounts"] = [{"account_id": str(i), "name": f"Account {i}"} for i in range(1, 61)]
+    for c in tables["contracts"]:
+        c["account_id"] = "1"
+    tables["events"] = [{"account_id": f"{i}.0", "occurred_at": "2026-03-01 10:00:00", "event_type": "login"}
+                        for i in range(1, 61) for _ in range(20)]
+    assert run(write_source(tmp_path / "floats", tables), "--db", tiny_db) == 3
+    out, _ = capsys.readouterr()
+    assert "hint: events.csv writes account ids as decimals (7 -> '7.0')" in out
+
+
 def test_the_swap_keeps_the_warehouse_mode_and_owner(tiny_db, tiny_source):
     os.chmod(tiny_db, 0o640)
     if os.geteuid() == 0:
