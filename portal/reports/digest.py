@@ -86,7 +86,8 @@ def build(db: str, eng, owner: str | None = None, today: dt.date | None = None,
     have = queries.tables(db)
     dates = queries.score_dates(db) if "scores" in have else []
     if not dates:
-        raise ValueError("no account has been scored yet; run `radar score --all-dates` then `radar alerts`")
+        raise ValueError("no account has been scored yet: run `radar train` (it says what the model still needs: enough history "
+                         "and churned accounts), then `radar score --all-dates` and `radar alerts`")
     as_of, since = dates[-1], queries.comparison_date(dates, s.compare_days)
     now = queries.portfolio(db, as_of)
     before = queries.portfolio(db, since) if since is not None else None

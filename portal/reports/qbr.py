@@ -142,7 +142,8 @@ def build(db: str, eng, account_id: str, today: dt.date | None = None, s: config
     have = queries.tables(db)
     dates = queries.score_dates(db) if "scores" in have else []
     if not dates:
-        raise LookupError("no account has been scored yet; run `radar score --all-dates`")
+        raise LookupError("no account has been scored yet: run `radar train` (it says what the model still needs), "
+                          "then `radar score --all-dates`")
     row = queries.portfolio(db, dates[-1]).set_index("account_id")
     if account_id not in row.index:
         raise LookupError(f"no scored account {account_id!r} at {_day(dates[-1])}")

@@ -159,3 +159,9 @@ def test_recipients_come_from_the_roles_file():
     assert mail.recipients_for("Avery", roles) == ["avery@example.com"]  # identities that are addresses
     assert mail.recipients_for(None, roles) == ["lee@example.com"]
     assert mail.recipients_for("Nobody", roles) == []
+
+
+def test_a_digest_before_any_score_says_to_train_first(sample_db, tmp_path, monkeypatch):
+    monkeypatch.setenv("RADAR_APP_DB", f"sqlite:///{tmp_path / 'app.db'}")
+    with pytest.raises(ValueError, match=r"no account has been scored yet: run `radar train` .*radar score --all-dates"):
+        digest.build(str(sample_db), appstore.engine())
