@@ -13,15 +13,21 @@ from portal.settings import PortalSettings
 from portal.summary import account_summary
 
 
-def show_active(db: str, stamp: int, who: Identity, account_id: str, s: PortalSettings) -> None:
+def show_active(db: str, stamp: int, who: Identity, account_id: str, s: PortalSettings,
+                scored: bool = True) -> None:
+    """The page; `scored=False` while no churn model has scored (the health score alone)."""
     # a save is in the operational store already: confirm it before any warehouse read, so a
     # refresh running at that moment can never swallow the confirmation
     if flash := st.session_state.pop(state.SAVED_FLASH, None):
         st.success(flash)
-    dates = data.score_dates(db, stamp)
-    latest, then = dates[-1], queries.comparison_date(dates, s.compare_days)
     app = data.app_stamp()
-    row = data.portfolio(db, stamp, latest, app).set_index("account_id").loc[account_id]
+    if scored:
+        dates = data.score_dates(db, stamp)
+        latest, then = dates[-1], queries.comparison_date(dates, s.compare_days)
+        row = data.portfolio(db, stamp, latest, app).set_index("account_id").loc[account_id]
+    else:
+        row = data.health_portfolio(db, stamp, app).set_index("account_id").loc[account_id]
+        latest, then = row["as_of"], None
     d = data.account_detail(db, stamp, account_id, s.recent_rows)
     history = data.app_history(account_id, app)
     now = data.health_now(db, stamp, latest, app)
@@ -34,6 +40,9 @@ def show_active(db: str, stamp: int, who: Identity, account_id: str, s: PortalSe
                 f"**ARR** {ui.usd(row['arr'])} · **Renewal** {ui.day(row['renewal_date'])}{days}")
     if isinstance(row["status_note"], str):
         st.info(f"Status: {safe.md(row['status_note'])} — {safe.md(row['note_by'])}, {ui.day(row['note_at'])}")
+    if not scored:
+        st.info("No churn model has scored this portfolio yet, so this page shows the rule-based health score "
+                f"as of {ui.day(latest)}. `radar train` says what the model still needs.")
     blocks.figures(row, feats, queries.probability_then(d["scores"], then), then, s.low_coverage)
     st.markdown("**In one sentence:** " + safe.md(account_summary(d["personas"], d["activity"], d["workflows"],
                                                                    feats.get("active_users_30d"))))
@@ -41,7 +50,9 @@ def show_active(db: str, stamp: int, who: Identity, account_id: str, s: PortalSe
     why, users, flows, trends, recent, update = st.tabs(
         ["Why it is flagged", "Users", "Workflows", "Trends", "Tickets & touchpoints", "Update traits"])
     with why:
-        blocks.drivers_block(d["drivers"])
+        if scored:
+            blocks.drivers_block(d["drivers"])
+        blocks.health_block(d["health"].iloc[-1] if len(d["health"]) else row, feats, data.catalog(db, stamp))
     with users:
         blocks.users_block(d["users"], feats, row["name"], s.active_within_days)
     with flows:

@@ -26,6 +26,10 @@ TICKETS = {"ticket_id": Col("Ticket"), "opened_at": Col("Opened", "date"), "clos
            "kind": Col("Kind"), "priority": Col("Priority"), "status": Col("Status")}
 TOUCHPOINTS = {"occurred_at": Col("When", "date"), "kind": Col("Kind"), "owner": Col("By"),
                "notes": Col("Notes", width="large")}
+HEALTH_TRAITS = {"trait": Col("Trait", width="medium"), "category": Col("Category", width="medium"),
+                 "value": Col("This account"), "healthy_at": Col("Healthy at"), "poor_at": Col("Poor at"),
+                 "score": Col("Score (0-100)", "int"), "points_lost": Col("Points it costs", "number", digits=1),
+                 "note": Col("Note", width="medium")}
 HISTORY = {"edited_at": Col("When", "datetime"), "what": Col("What"), "value": Col("Value", width="large"),
            "edited_by": Col("By", width="medium")}
 
@@ -36,11 +40,16 @@ def figures(row: pd.Series, feats: pd.Series, p_then: float | None, then, low_co
     health = f"{row['health_score']:.0f} · {row['health_tier']}" if pd.notna(row["health_score"]) else "unknown"
     c[0].metric("Health score", health,
                 help=f"Built on {ui.pct(row['coverage'])} of its weight. Missing: {row['missing_traits'] or 'nothing'}")
-    move = None if p_then is None else (row["churn_probability"] - p_then) * 100
-    c[1].metric("Churn probability (90 days)", f"{ui.pct(row['churn_probability'])} · {row['risk_tier']}",
-                None if move is None or abs(move) < MIN_DELTA_PTS else f"{move:+.1f} pts vs {ui.day(then)}",
-                delta_color="inverse")
-    c[2].metric("ARR at risk", ui.usd(row["arr_at_risk"]))
+    if "churn_probability" in row:
+        move = None if p_then is None else (row["churn_probability"] - p_then) * 100
+        c[1].metric("Churn probability (90 days)", f"{ui.pct(row['churn_probability'])} · {row['risk_tier']}",
+                    None if move is None or abs(move) < MIN_DELTA_PTS else f"{move:+.1f} pts vs {ui.day(then)}",
+                    delta_color="inverse")
+        c[2].metric("ARR at risk", ui.usd(row["arr_at_risk"]))
+    else:  # no churn model yet: the health score alone
+        c[1].metric("Churn probability (90 days)", "no model yet",
+                    help="`radar train` says what the model still needs (enough history and churned accounts)")
+        c[2].metric("ARR", ui.usd(row["arr"]))
     seats = feats.get("seats")
     c[3].metric("Active users (30 days) / seats",
                 f"{int(feats.get('active_users_30d', 0) or 0):,} / "
@@ -60,6 +69,16 @@ def drivers_block(drivers: pd.DataFrame) -> None:
                                    (right, "Lowering the risk", down, "Nothing lowers this account's risk noticeably.")):
         col.markdown(f"**{title}**\n\n" + ("\n".join(f"- {safe.md(s)}" for s in rows["sentence"]) or none))
     st.altair_chart(charts.drivers_bar(drivers), width="stretch")
+
+
+def health_block(health: pd.Series, feats: pd.Series, catalog: pd.DataFrame) -> None:
+    """What pulls the rule-based health score down, trait by trait, in points that add up."""
+    from features.health import load_config
+    from portal import health_breakdown
+    table = health_breakdown.breakdown(health, feats, load_config(), catalog)
+    st.markdown("**The health score, trait by trait**")
+    st.caption(safe.md(health_breakdown.summary(health.get("health_score"), table)))
+    ui.table(table, HEALTH_TRAITS)
 
 
 def users_block(users: pd.DataFrame, feats: pd.Series, name: str, active_within_days: int) -> None:
@@ -99,7 +118,10 @@ def trends_block(health: pd.DataFrame, scores: pd.DataFrame, features: pd.DataFr
     categories = {c.name: c.label for c in load_config().categories}
     left, right = st.columns(2)
     left.markdown("**Churn probability at each snapshot**")
-    left.altair_chart(charts.probability_over_time(scores), width="stretch")
+    if len(scores):
+        left.altair_chart(charts.probability_over_time(scores), width="stretch")
+    else:
+        left.caption("No churn model has scored this account yet.")
     right.markdown("**Health score and its categories over time**")
     right.altair_chart(charts.health_over_time(health, categories), width="stretch")
     if len(contributions):

@@ -127,7 +127,7 @@ def trends(view: pd.DataFrame, history: pd.DataFrame) -> None:
 
 
 # no link: the account page explains a churn score, which these accounts do not have yet
-HEALTH = {"name": Col("Account", width="medium"), "health_score": Col("Health", "int", "small"), "health_tier": Col("Health tier", width="small"),
+HEALTH = {**ACCOUNT, "health_score": Col("Health", "int", "small"), "health_tier": Col("Health tier", width="small"),
           "arr": Col("ARR", "money", "small"), "renewal_date": Col("Renewal", "date", "small"),
           "days_to_renewal": Col("Days left", "int", "small"), "coverage": Col("Health coverage", "percent", "small"),
           "status_note": Col("Latest status note", width="medium"), "owner": Col("Owner", width="small"),

@@ -319,9 +319,11 @@ def account_detail(db: str, account_id: str, have: set[str], recent_rows: int) -
             return con.execute(sql, [account_id, *params]).df()
         out = {
             "health": q("select * from health where account_id = ? order by as_of"),
-            "scores": q("select as_of, churn_probability, risk_tier from scores where account_id = ? order by as_of"),
+            # no churn model has scored yet: an empty history (the page shows the health score alone)
+            "scores": q("select as_of, churn_probability, risk_tier from scores where account_id = ? order by as_of")
+            if "scores" in have else pd.DataFrame(columns=["as_of", "churn_probability", "risk_tier"]),
             "drivers": q("select * from drivers where account_id = ? and as_of = (select max(as_of) from drivers) "
-                         "order by direction desc, rank"),
+                         "order by direction desc, rank") if "drivers" in have else pd.DataFrame(),
             "features": q("select * from features where account_id = ? order by as_of"),
             "tickets": q("select ticket_id, opened_at, closed_at, kind, priority, status from tickets "
                          "where account_id = ? order by opened_at desc limit ?", recent_rows),

@@ -87,7 +87,7 @@ def _id_hint(con: duckdb.DuckDBPyConnection, src: Source, reasons: list[tuple], 
             return (f"{src.file} has integer account ids, written as their digits (7 -> '7'), while accounts writes "
                     f"them zero-padded; set integer_id_digits = {width} under [ids] in features/config/{INGEST_TOML.name}")
     missed = con.execute("""select max(case when regexp_full_match(v, '0[0-9]+') then length(v) end),
-                                   bool_or(regexp_full_match(v, '[0-9]+\.0+'))
+                                   bool_or(regexp_full_match(v, '[0-9]+\\.0+'))
                             from (select substr(reason, length(reason_kind) + 3) as v from quarantine
                                   where run_id = ? and table_name = ? and reason_kind = 'unknown account')""",
                          [run_id, src.table.name]).fetchall()[0]

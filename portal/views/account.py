@@ -13,12 +13,17 @@ from portal.settings import load_settings
 s = load_settings()
 db = data.db_path()
 stamp = data.stamp(db)
-if (missing := data.readiness(db, stamp)) is not None:
+scored = (missing := data.readiness(db, stamp)) is None
+if not scored and not data.unscored(db, stamp):
     st.title("Account")
     ui.stop_with(*missing)
 who = auth.who()
-latest = data.score_dates(db, stamp)[-1]
-options = access.visible(data.account_options(db, stamp, latest), who)
+if scored:
+    latest = data.score_dates(db, stamp)[-1]
+    options = access.visible(data.account_options(db, stamp, latest), who)
+else:  # no churn model yet: the accounts with a health score, worst first
+    options = access.visible(data.health_portfolio(db, stamp, data.app_stamp()), who)
+    latest = options["as_of"].iat[0] if len(options) else None
 ids = list(options["account_id"])
 wanted = st.query_params.get(state.ACCOUNT_PARAM)
 if wanted is not None and wanted not in ids:  # never show another account in its place
@@ -32,13 +37,17 @@ if wanted is not None and wanted not in ids:  # never show another account in it
         st.title("Account")
         st.error(str(e))
         st.stop()
+    if not scored:
+        st.title(safe.md(known["name"]))
+        ui.stop_with("This account has no health score at the latest snapshot: no contract covers it.")
     show_former(db, stamp, known, latest)
     st.stop()
 if not ids:
     st.title("Account")
-    ui.stop_with("No account in your book has a score yet.")
+    ui.stop_with("No account in your book has a score yet." if scored
+                 else "No account in your book has a health score yet.")
 labels = dict(zip(options["account_id"], options["name"] + " (" + options["account_id"] + ")"))
 account_id = st.selectbox("Account", ids, index=ids.index(wanted) if wanted in ids else 0,
                           format_func=labels.get, key=state.ACCOUNT_PICK)
 st.query_params[state.ACCOUNT_PARAM] = account_id
-show_active(db, stamp, who, account_id, s)
+show_active(db, stamp, who, account_id, s, scored)

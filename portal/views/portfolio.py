@@ -24,7 +24,7 @@ if (missing := data.readiness(db, stamp)) is not None:
                      else "No account has a health score.")
     st.info("No churn scores yet, so this is the rule-based health score alone: renewals, owners and notes "
             "as usual. `radar train` says what the model still needs (enough history and churned accounts); "
-            "once it has trained, `radar score --all-dates` adds the churn risk and each account's page.")
+            "once it has trained, `radar score --all-dates` adds the churn risk and its reasons.")
     st.caption(f"Health as of {ui.day(view['as_of'].iat[0])}")
     freshness_panel(data.freshness(db, stamp), view, s, data.running_job(db))
     health_only(view, s.renewal_windows[0], s.renewal_windows)

@@ -1,0 +1,62 @@
+"""Why an account's health score is what it is: each trait of the health score (features/config/
+health.toml) with the account's value, the thresholds, its 0-100 score and the points it costs.
+Pure: a health row, a features row and the catalog in, a frame out.
+
+The points add up: a trait with data weighs its share of the weight that had data (the health
+score renormalises over it), and costs that share of (100 - its score). So the points lost by
+every trait sum to 100 - the health score, and a SAM can say "utilisation costs 30 of the 62
+points this account is below 100".
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from features.catalog import format_value
+from features.health import HealthConfig
+
+COLUMNS = ["category", "trait", "value", "healthy_at", "poor_at", "score", "weight", "points_lost", "note"]
+
+
+def _value(catalog: pd.DataFrame, feature: str, v) -> str:
+    unit = catalog.loc[feature, "unit"] if feature in catalog.index and "unit" in catalog.columns else "count"
+    return format_value(str(unit), v)
+
+
+def breakdown(health: pd.Series, features: pd.Series, cfg: HealthConfig, catalog: pd.DataFrame) -> pd.DataFrame:
+    """One row per trait of the health score, the costliest first, traits without data last.
+
+    `weight` is the trait's share of the score as computed (of the weight that had data);
+    `points_lost` is weight x (100 - score); `note` says why a trait without data was left out."""
+    weights = cfg.trait_weights()
+    scored = {f: w for f, w in weights.items() if pd.notna(health.get(f"trait_{f}"))}
+    total = sum(scored.values())
+    stale = {s.strip() for s in str(health.get("stale_traits") or "").split(";") if s.strip()}
+    rows = []
+    for c in cfg.categories:
+        for t in c.traits:
+            s = health.get(f"trait_{t.feature}")
+            has = pd.notna(s)
+            raw = features.get(t.feature)
+            if has and t.age_feature:  # a manual trait: its setting as it stands now (the portal's
+                raw = t.poor + float(s) / 100 * (t.healthy - t.poor)  # edits count before a rebuild)
+            w = scored[t.feature] / total if has and total else None
+            note = "" if has else ("set too long ago: left out" if t.label in stale
+                                   else "no data: left out, the other traits weigh more")
+            rows.append({"category": c.label, "trait": t.label, "value": _value(catalog, t.feature, raw),
+                         "healthy_at": _value(catalog, t.feature, t.healthy), "poor_at": _value(catalog, t.feature, t.poor),
+                         "score": float(s) if has else None, "weight": w,
+                         "points_lost": w * (100 - float(s)) if has and w is not None else None, "note": note})
+    out = pd.DataFrame(rows, columns=COLUMNS)
+    return out.sort_values("points_lost", ascending=False, na_position="last", kind="stable", ignore_index=True)
+
+
+def summary(health_score, table: pd.DataFrame, top: int = 2) -> str:
+    """E.g. "Health 38 of 100: Active users over seats costs 30 points and DAU / MAU 22; no data
+    for Last CSM touchpoint." Nothing to say when no trait had data."""
+    if pd.isna(health_score):
+        return "No health score: none of its traits has data for this account."
+    costly = table[table["points_lost"].fillna(0) >= 1].head(top)
+    parts = [f"{r.trait} ({r.value}) costs {r.points_lost:.0f} points" for r in costly.itertuples()]
+    text = f"Health {health_score:.0f} of 100" + (": " + " and ".join(parts) if parts else ": every trait is healthy")
+    missing = table[table["score"].isna()]["trait"].tolist()
+    return text + (f"; left out for lack of data: {', '.join(missing)}" if missing else "") + "."
