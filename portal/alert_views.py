@@ -142,7 +142,7 @@ def digest_block(db: str, stamp: int, who: Identity, owners: list[str]) -> None:
                        mime="text/markdown" if fmt == "md" else "text/html", key="digest_download")
     if fmt == "md":
         with st.expander("Read it here", expanded=False):
-            st.markdown(text)  # the renderer escaped every string from the data
+            st.markdown(signal_data.digest(db, stamp, data.app_stamp(), owner, fmt, dt.date.today(), screen=True))
 
 
 def account_block(db: str, stamp: int, who: Identity, account_id: str, owner: str, name: str) -> None:

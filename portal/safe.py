@@ -31,6 +31,22 @@ def md(value) -> str:
     return _PUNCT.sub(r"\\\1", text)
 
 
+# in a Markdown file read outside the portal (an e-mail, a wiki, a pasted QBR), only these start
+# inline syntax or a table cell; escaping more ("42\\%", "\\(2027\\-01\\-31\\)") shows the backslashes
+_DOC_PUNCT = re.compile(r"([\\`*_\[\]<>~|&#])")
+
+
+def md_doc(value) -> str:
+    """`value` as literal text inside a Markdown document that leaves the portal: no links,
+    images, emphasis, HTML or table cells from the data, and ordinary punctuation left as it is
+    (Streamlit's directives mean nothing there). On screen, use `md`."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    text = " ".join(str(value).split())
+    text = _AUTOLINK.sub(lambda m: m.group(0)[0] + WORD_JOINER + m.group(0)[1:], text)
+    return _DOC_PUNCT.sub(r"\\\1", text)
+
+
 def account_link(account_id: str) -> str:
     """The portal's deep link to an account, with the id URL-encoded. The root path with the
     parameter: a new session that asks for a page path directly is told "page not found" first."""

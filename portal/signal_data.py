@@ -47,9 +47,11 @@ def account_plays(account_id: str, app_stamp: tuple) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def digest(db: str, stamp: int, app_stamp: tuple, owner: str | None, fmt: str, today: dt.date) -> str:
+def digest(db: str, stamp: int, app_stamp: tuple, owner: str | None, fmt: str, today: dt.date,
+           screen: bool = False) -> str:
+    """The digest as a file, or (`screen`) as Markdown escaped for Streamlit."""
     from portal.reports import digest as report
-    return report.render(report.build(db, data.app_store(), owner, today), fmt)
+    return report.render(report.build(db, data.app_store(), owner, today), fmt, screen)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

@@ -200,9 +200,9 @@ def _moves_text(d: Digest, esc, link) -> list[str]:
     return lines
 
 
-def markdown(d: Digest) -> str:
-    """The digest as Markdown: every data-borne string escaped (safe.md), links URL-encoded."""
-    m = safe.md
+def markdown(d: Digest, m=safe.md_doc) -> str:
+    """The digest as Markdown: every data-borne string escaped (`m`: safe.md_doc for a file, which
+    leaves plain punctuation alone; safe.md to show it in the portal), links URL-encoded."""
 
     def link(x: dict) -> str:
         return f"[{m(x['name'])}]({d.link(x['account_id'])})"
@@ -302,7 +302,8 @@ def html(d: Digest) -> str:
             f"<style>{STYLE}</style></head><body>{''.join(body)}</body></html>\n")
 
 
-def render(d: Digest, fmt: str) -> str:
+def render(d: Digest, fmt: str, screen: bool = False) -> str:
+    """The digest as a file (`md` or `html`), or as Markdown to show in the portal (`screen`)."""
     if fmt not in ("md", "html"):
         raise ValueError(f"unknown digest format {fmt!r}; use md or html")
-    return markdown(d) if fmt == "md" else html(d)
+    return (markdown(d, safe.md if screen else safe.md_doc)) if fmt == "md" else html(d)

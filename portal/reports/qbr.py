@@ -248,7 +248,8 @@ def _sections(p: QbrPack) -> list[tuple[str, list[str]]]:
 
 
 def markdown(p: QbrPack) -> str:
-    m = safe.md
+    """The pack as a Markdown file to edit: data-borne strings escaped for a document (safe.md_doc)."""
+    m = safe.md_doc
     out = [f"# Business review: {m(p.name)}", "",
            f"*Draft data pack for {m(p.owner)} to edit, as of {_day(p.as_of)}. Not sent to anyone by Account Radar.*", ""]
     for title, lines in _sections(p):
@@ -268,7 +269,7 @@ def _md_personas(p: QbrPack) -> list[str]:
     if p.personas.empty:
         return ["No user list with personas was loaded.", ""]
     rows = ["| Persona | Registered | Active (30 days) | Share active |", "|---|---|---|---|"]
-    rows += [f"| {safe.md(r.persona)}{' (key)' if r.key else ''} | {r.registered:,} | {r.active_30d:,} | {_num(r.share, '{:.0%}')} |"
+    rows += [f"| {safe.md_doc(r.persona)}{' (key)' if r.key else ''} | {r.registered:,} | {r.active_30d:,} | {_num(r.share, '{:.0%}')} |"
              for r in p.personas.itertuples()]
     return rows + [""]
 
@@ -278,7 +279,7 @@ def _md_workflows(p: QbrPack) -> list[str]:
         return ["No critical workflow configured matches this product's events.", ""]
     rows = ["| Critical workflow | Should be done by | Done by them (30 days) | Target per user | Against target |",
             "|---|---|---|---|---|"]
-    rows += [f"| {safe.md(w.description)} | {safe.md(w.intended_persona)} | {w.done:,.0f} | {w.target:g} | {_num(w.attainment, '{:.0%}')} |"
+    rows += [f"| {safe.md_doc(w.description)} | {safe.md_doc(w.intended_persona)} | {w.done:,.0f} | {w.target:g} | {_num(w.attainment, '{:.0%}')} |"
              for w in p.workflows.itertuples()]
     return rows + [""]
 

@@ -36,8 +36,8 @@ def test_the_cap_holds_and_every_capped_critical_alert_is_in_the_digest(signals_
         text = digest.markdown(digest.build(str(signals_db), eng, owner))
         for a in theirs.itertuples():
             assert f"?account={safe.account_link(a.account_id).split('=')[1]})" in text
-            assert safe.md(a.evidence) in text and safe.md("over this week's alert budget") in text
-            assert safe.md(a.evidence) in portfolio
+            assert safe.md_doc(a.evidence) in text and safe.md_doc("over this week's alert budget") in text
+            assert safe.md_doc(a.evidence) in portfolio
     d = digest.build(str(signals_db), eng)
     assert d.capped == len(capped)
     order = [(not a["interrupts"], -a["arr_at_risk"]) for a in d.act_on]
@@ -66,8 +66,19 @@ def test_text_from_the_data_is_shown_as_text(signals_db):
     appstore.save_update(appstore.engine(), target, "jo@example.com", "sam", {}, "[Click here](https://evil.example)")
     d = digest.build(str(signals_db), appstore.engine(), owner)
     md, html = digest.markdown(d), digest.html(d)
-    assert "![x](https" not in md and safe.md(evil) in md and safe.md("[Click here](https://evil.example)") in md
+    assert "![x](https" not in md and safe.md_doc(evil) in md and safe.md_doc("[Click here](https://evil.example)") in md
+    on_screen = digest.markdown(d, safe.md)  # the portal's "Read it here": Streamlit's escaping
+    assert "![x](https" not in on_screen and safe.md(evil) in on_screen
     assert "<script>" not in html and "&lt;script&gt;" in html and 'href="https://evil' not in html
+
+
+def test_the_markdown_file_reads_as_plain_sentences_without_backslashes(signals_db):
+    """A digest pasted into an e-mail or a wiki shows "42% (2027-01-31)", not "42\\% \\(2027\\-01\\-31\\)"."""
+    md = digest.markdown(digest.build(str(signals_db), appstore.engine()))
+    evidence = [line for line in md.splitlines() if line.startswith("    - ")]
+    assert evidence and any("%" in line for line in evidence)
+    for mark in ("\\%", "\\(", "\\-", "\\.", "\\'", "\\$", "\\:", "\\;"):
+        assert mark not in md, f"{mark} in the digest file"
 
 
 def test_notes_and_plays_of_the_week_show_and_older_ones_do_not(signals_db):
@@ -78,7 +89,7 @@ def test_notes_and_plays_of_the_week_show_and_older_ones_do_not(signals_db):
     appstore.save_update(eng, account, "jo", "sam", {}, "An old note", at=dt.datetime.now() - dt.timedelta(days=9))
     appstore.log_play(eng, account, "training", dt.date.today(), "Two sessions", "jo", "sam")
     text = digest.markdown(digest.build(str(signals_db), eng, owner))
-    assert safe.md("Renewal call booked for Friday") in text and "old note" not in text
+    assert safe.md_doc("Renewal call booked for Friday") in text and "old note" not in text
     assert "Training for the users who are not active" in text
 
 
@@ -143,7 +154,7 @@ def test_radar_digest_prints_markdown_by_default(signals_db, capsys):
     owner = busiest_owner(signals_db)
     assert cli.main(["digest", "--db", str(signals_db), "--owner", owner]) == 0
     out = capsys.readouterr().out
-    assert out.startswith(f"# Weekly digest: {safe.md(owner)}") and "## Act on these" in out
+    assert out.startswith(f"# Weekly digest: {safe.md_doc(owner)}") and "## Act on these" in out
 
 
 def test_a_name_with_a_line_break_cannot_add_a_mail_header():

@@ -29,13 +29,13 @@ def test_the_pack_follows_the_business_review_outline(signals_db):
     md = qbr.markdown(p)
     heads = [line[3:] for line in md.splitlines() if line.startswith("## ")]
     assert heads == OUTLINE
-    assert f"Draft data pack for {safe.md(owner)} to edit" in md and "Not sent to anyone" in md
+    assert f"Draft data pack for {safe.md_doc(owner)} to edit" in md and "Not sent to anyone" in md
     assert "| Persona | Registered | Active (30 days) | Share active |" in md
     assert "| Critical workflow | Should be done by |" in md
     assert "| As of |" in md and len(p.periods) >= 4
     # each column is headed by the snapshot its figures come from
     assert all(qbr._day(d) in md.split("| As of |")[1].splitlines()[0] for d in p.periods["as_of"])
-    assert p.summary.startswith("In the last 30 days") and safe.md(p.summary) in md
+    assert p.summary.startswith("In the last 30 days") and safe.md_doc(p.summary) in md
     assert p.seats["licensed"] is not None and f"{p.seats['active']:,.0f} active in the last 30 days" in qbr._seat_lines(p)[0]
 
 
@@ -83,7 +83,8 @@ def test_text_from_the_data_is_text_in_every_format(signals_db):
         con.execute("update accounts set name = ? where account_id = ?", [evil, account])
     p = qbr.build(str(signals_db), appstore.engine(), account)
     assert "<img src=x" not in qbr.html(p) and "&lt;img src=x" in qbr.html(p)
-    assert "![p](" not in qbr.markdown(p) and safe.md(evil) in qbr.markdown(p)
+    assert "![p](" not in qbr.markdown(p) and safe.md_doc(evil) in qbr.markdown(p)
+    assert "\\%" not in qbr.markdown(p) and "\\(" not in qbr.markdown(p)  # plain punctuation reads plainly
     assert qbr.pdf(p).startswith(b"%PDF")  # '$' and markup in names do not break the PDF's text
 
 

@@ -24,6 +24,26 @@ def test_markdown_syntax_in_data_is_escaped(hostile):
     assert "\n" not in out
 
 
+@pytest.mark.parametrize("hostile", [
+    "![x](https://evil.example/pixel.png)",
+    "[Click here to re-login](https://evil.example)",
+    "<img src=x onerror=alert(1)>",
+    "**bold** _it_ `code` ~~gone~~",
+    "a | table | cell",
+    "# heading\n- list",
+])
+def test_markdown_syntax_in_data_is_escaped_in_a_document_too(hostile):
+    out = safe.md_doc(hostile)
+    for ch in "[]<>*_`~|#":
+        assert ch not in out.replace("\\" + ch, ""), f"unescaped {ch!r} in {out!r}"
+    assert "\n" not in out
+
+
+def test_a_document_leaves_ordinary_punctuation_alone():
+    text = "Renewal is 68 days away (2027-01-31) with a 42% churn probability on $283k ARR; it's: fine."
+    assert safe.md_doc(text) == text
+
+
 def test_plain_names_read_the_same_once_rendered():
     assert safe.md("Acme Corp") == "Acme Corp"
     assert safe.md(None) == "" and safe.md(float("nan")) == ""
