@@ -249,9 +249,26 @@ def risk_jump(snap: Snapshot, k: RiskJump) -> pd.DataFrame:
     sev = _grade(points, [("warning", k.warning_points), ("critical", k.critical_points)])
     hit = a[sev.notna()]
     text = [f"Churn probability over the next {snap.horizon_days} days rose from {r.churn_probability_then:.0%} "
-            f"to {r.churn_probability:.0%} ({p:+.0f} pts) since {_day(snap.then_scores)}{_reason(r._asdict())}."
+            f"to {r.churn_probability:.0%} ({p:+.0f} pts) since {_day(snap.then_scores)}"
+            f"{_renewal_came_within(snap, r._asdict())}{_reason(r._asdict())}."
             for r, p in zip(hit.itertuples(), points[sev.notna()])]
     return _raised(hit, sev[sev.notna()], points[sev.notna()], text)
+
+
+def _renewal_came_within(snap: Snapshot, r: dict) -> str:
+    """', as its renewal (date, N days away) came within the N days the probability covers' when
+    the renewal was beyond the horizon at the comparison snapshot and is inside it now: a customer
+    can only leave at a renewal, so that alone moves the probability most, and the SAM should hear
+    it before any usage reason."""
+    days = r.get("days_to_renewal")
+    if snap.then_scores is None or days is None or pd.isna(days) or not 0 <= days <= snap.horizon_days:
+        return ""
+    elapsed = (pd.Timestamp(snap.as_of) - pd.Timestamp(snap.then_scores)).days
+    if days + elapsed <= snap.horizon_days:
+        return ""
+    renewal = _day(pd.Timestamp(snap.as_of) + pd.Timedelta(days=int(days)))
+    return (f", as its renewal ({renewal}, {days:.0f} days away) came within the {snap.horizon_days} days "
+            "the probability covers")
 
 
 TIER_ORDER = {"healthy": 0, "concerning": 1, "poor": 2}

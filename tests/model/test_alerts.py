@@ -68,6 +68,18 @@ def test_risk_jump_evidence_reads_as_a_sentence_with_the_models_reason():
                     "the main reason: Renewal is 40 days away (+9 pts of churn risk).")
 
 
+def test_risk_jump_evidence_says_first_when_the_renewal_came_within_the_horizon():
+    """At the comparison snapshot (31 days earlier) the renewal was 40 + 31 = 71 days away: inside
+    the 90 days already, so nothing is added; at 70 days now it was 101 days away then: it came in."""
+    def evidence(days):
+        found = raised(account(churn_probability_then=0.02, churn_probability=0.31, days_to_renewal=days))
+        return found.set_index("kind").loc["risk_jump", "evidence"]
+    assert "came within" not in evidence(40.0) and "came within" not in evidence(200.0)
+    assert evidence(70.0) == ("Churn probability over the next 90 days rose from 2% to 31% (+29 pts) since 2026-02-28, "
+                              "as its renewal (2026-06-09, 70 days away) came within the 90 days the probability "
+                              "covers; the main reason: Renewal is 40 days away (+9 pts of churn risk).")
+
+
 @pytest.mark.parametrize("tier, severity", [("concerning", "warning"), ("poor", "critical")])
 def test_a_health_tier_drop_is_graded_by_the_tier_it_fell_to(tier, severity):
     found = raised(account(health_tier=tier, health_score=35.0 if tier == "poor" else 55.0))
