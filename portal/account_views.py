@@ -28,7 +28,7 @@ TOUCHPOINTS = {"occurred_at": Col("When", "date"), "kind": Col("Kind"), "owner":
                "notes": Col("Notes", width="large")}
 HEALTH_TRAITS = {"trait": Col("Trait", width="medium"), "category": Col("Category", width="medium"),
                  "value": Col("This account"), "healthy_at": Col("Healthy at"), "poor_at": Col("Poor at"),
-                 "score": Col("Score (0-100)", "int"), "points_lost": Col("Points it costs", "number", digits=1),
+                 "score": Col("Score (0-100)"), "points_lost": Col("Points it costs"),
                  "note": Col("Note", width="medium")}
 HISTORY = {"edited_at": Col("When", "datetime"), "what": Col("What"), "value": Col("Value", width="large"),
            "edited_by": Col("By", width="medium")}
@@ -78,7 +78,7 @@ def health_block(health: pd.Series, feats: pd.Series, catalog: pd.DataFrame) -> 
     table = health_breakdown.breakdown(health, feats, load_config(), catalog)
     st.markdown("**The health score, trait by trait**")
     st.caption(safe.md(health_breakdown.summary(health.get("health_score"), table)))
-    ui.table(table, HEALTH_TRAITS)
+    ui.table(health_breakdown.shown(table), HEALTH_TRAITS)
 
 
 def users_block(users: pd.DataFrame, feats: pd.Series, name: str, active_within_days: int) -> None:

@@ -50,6 +50,13 @@ def breakdown(health: pd.Series, features: pd.Series, cfg: HealthConfig, catalog
     return out.sort_values("points_lost", ascending=False, na_position="last", kind="stable", ignore_index=True)
 
 
+def shown(table: pd.DataFrame) -> pd.DataFrame:
+    """The table as the page shows it: scores and points as text, a dash where a trait was left out
+    (a grid would print "None")."""
+    return table.assign(score=table["score"].map(lambda v: "—" if pd.isna(v) else f"{v:.0f}"),
+                        points_lost=table["points_lost"].map(lambda v: "—" if pd.isna(v) else f"{v:.1f}"))
+
+
 def summary(health_score, table: pd.DataFrame, top: int = 2) -> str:
     """E.g. "Health 38 of 100: Active users over seats costs 30 points and DAU / MAU 22; no data
     for Last CSM touchpoint." Nothing to say when no trait had data."""
@@ -58,5 +65,10 @@ def summary(health_score, table: pd.DataFrame, top: int = 2) -> str:
     costly = table[table["points_lost"].fillna(0) >= 1].head(top)
     parts = [f"{r.trait} ({r.value}) costs {r.points_lost:.0f} points" for r in costly.itertuples()]
     text = f"Health {health_score:.0f} of 100" + (": " + " and ".join(parts) if parts else ": every trait is healthy")
-    missing = table[table["score"].isna()]["trait"].tolist()
-    return text + (f"; left out for lack of data: {', '.join(missing)}" if missing else "") + "."
+    left_out = table[table["score"].isna()]
+    stale = left_out["note"].str.startswith("set too long ago")
+    for names, why in ((left_out[~stale]["trait"].tolist(), "for lack of data"),
+                       (left_out[stale]["trait"].tolist(), "as set too long ago")):
+        if names:
+            text += f"; left out {why}: {', '.join(names)}"
+    return text + "."

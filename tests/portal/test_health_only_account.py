@@ -67,7 +67,18 @@ def test_a_trait_without_data_is_left_out_and_said_so():
     missing = table[table["score"].isna()]
     assert list(missing["trait"]) == [cfg.categories[-1].traits[0].label]
     assert "no data" in missing["note"].iat[0] and table.index[-1] == missing.index[0]
-    assert cfg.categories[-1].traits[0].label in health_breakdown.summary(50.0, table)
+    assert f"left out for lack of data: {cfg.categories[-1].traits[0].label}" in health_breakdown.summary(50.0, table)
+
+
+def test_a_stale_manual_trait_is_left_out_as_set_too_long_ago():
+    cfg = load_config()
+    pulse = next(t for c in cfg.categories for t in c.traits if t.age_feature)
+    health = pd.Series({"health_score": 50.0, "stale_traits": pulse.label,
+                        **{f"trait_{t.feature}": (50.0 if t is not pulse else None)
+                           for c in cfg.categories for t in c.traits}})
+    table = health_breakdown.breakdown(health, pd.Series(dtype=float), cfg, pd.DataFrame())
+    assert table.set_index("trait").loc[pulse.label, "note"] == "set too long ago: left out"
+    assert f"left out as set too long ago: {pulse.label}" in health_breakdown.summary(50.0, table)
 
 
 def test_without_a_churn_model_a_sam_opens_an_account_and_reads_why_its_health_is_low(unscored_db):
@@ -81,7 +92,9 @@ def test_without_a_churn_model_a_sam_opens_an_account_and_reads_why_its_health_i
     assert "No churn model has scored this portfolio yet" in texts(at, "info")
     assert next(m.value for m in at.metric if m.label == "Churn probability (90 days)") == "no model yet"
     traits = next(d.value for d in at.dataframe if "Points it costs" in d.value.columns)
-    assert traits["Points it costs"].sum() == pytest.approx(100 - worst["health_score"], abs=0.5)
+    points = pd.to_numeric(traits["Points it costs"], errors="coerce")
+    assert points.sum() == pytest.approx(100 - worst["health_score"], abs=0.5)
+    assert (traits.loc[points.isna(), "Points it costs"] == "—").all()  # left out, said so, not "None"
     assert f"Health {worst['health_score']:.0f} of 100" in texts(at, "caption")
 
 
@@ -93,7 +106,7 @@ def test_without_a_churn_model_a_saved_trait_changes_the_breakdown_at_once(unsco
     at.get("form_submit_button")[0].click().run()
     assert not at.exception and "Saved at" in texts(at, "success")
     traits = next(d.value for d in at.dataframe if "Points it costs" in d.value.columns).set_index("Trait")
-    assert traits.loc["CSM pulse", "This account"] == "100" and traits.loc["CSM pulse", "Points it costs"] == 0
+    assert traits.loc["CSM pulse", "This account"] == "100" and traits.loc["CSM pulse", "Points it costs"] == "0.0"
 
 
 def test_another_books_account_stays_closed_without_a_churn_model(unscored_db):
