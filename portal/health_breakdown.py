@@ -72,3 +72,39 @@ def summary(health_score, table: pd.DataFrame, top: int = 2) -> str:
         if names:
             text += f"; left out {why}: {', '.join(names)}"
     return text + "."
+
+
+def unreachable(cfg: HealthConfig, requires: dict[str, str], present: set[str]) -> pd.DataFrame:
+    """The traits no account can have data for, because their feature needs a source or column
+    this portfolio did not load (`requires`: feature -> "table.column,table" as the catalog says;
+    `present`: every loaded "table" and "table.column"). Manual traits are never among them: the
+    portal sets them. One row per trait: its label, its share of the whole weight, what it needs."""
+    weights = cfg.trait_weights()
+    total = sum(weights.values())
+    rows = []
+    for c in cfg.categories:
+        for t in c.traits:
+            needs = [r for r in (requires.get(t.feature) or "").split(",") if r and r not in present]
+            if needs and not t.age_feature:
+                rows.append({"trait": t.label, "weight": weights[t.feature] / total,
+                             "needs": " and ".join(_source_words(r) for r in needs)})
+    return pd.DataFrame(rows, columns=["trait", "weight", "needs"])
+
+
+def _source_words(requirement: str) -> str:
+    """"tickets" -> "the tickets file"; "tickets.kind" -> "the kind column of tickets"."""
+    table, _, column = requirement.partition(".")
+    return f"the {column} column of {table}" if column else f"the {table} file"
+
+
+def gaps_sentence(gaps: pd.DataFrame) -> str:
+    """E.g. "The health score can use at most 77% of its weight here: Defect tickets (90 days) and
+    Help tickets (90 days) need the kind column of tickets; Last CSM touchpoint needs the
+    touchpoints file. Load them to count those traits." (plain text: escape it to show it)"""
+    parts = []
+    for needs, group in gaps.groupby("needs", sort=False):
+        names = list(group["trait"])
+        parts.append(f"{' and '.join([', '.join(names[:-1]), names[-1]] if len(names) > 1 else names)} "
+                     f"{'need' if len(names) > 1 else 'needs'} {needs}")
+    return (f"The health score can use at most {1 - gaps['weight'].sum():.0%} of its weight here: "
+            + "; ".join(parts) + ". Load them to count those traits.")

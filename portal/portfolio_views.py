@@ -67,11 +67,18 @@ def freshness_panel(f: dict, view: pd.DataFrame, s: PortalSettings, running: dic
     run, end = f["last_run"], f["data_end"]
     age = queries.days_ago(end)
     cov = view["coverage"].median()
-    partial = int((view["coverage"] < s.low_coverage).sum())
+    gaps = _unreachable(f)
+    # what the loaded sources allow: coverage is only low against that (a missing source is said, not
+    # alarmed about every morning)
+    low = s.low_coverage * (1 - gaps["weight"].sum())
+    partial = int((view["coverage"] < low).sum())
     line = (f"Data loaded {ui.day(run['finished_at']) if run else '—'} · latest event {ui.day(end)}"
             + (f" ({age} days ago)" if age is not None else "")
-            + f" · median health-score coverage {ui.pct(cov)}; {ui.plural(partial, 'account')} below {s.low_coverage:.0%}")
-    (st.warning if (age or 0) > s.stale_after_days or cov < s.low_coverage else st.caption)(line)
+            + f" · median health-score coverage {ui.pct(cov)}; {ui.plural(partial, 'account')} below {low:.0%}")
+    (st.warning if (age or 0) > s.stale_after_days or cov < low else st.caption)(line)
+    if len(gaps):
+        from portal.health_breakdown import gaps_sentence
+        st.caption(safe.md(gaps_sentence(gaps)))
     if note := queries.refresh_state(f, running):
         st.info(note)
     with st.expander("Sources and coverage"):
@@ -83,7 +90,16 @@ def freshness_panel(f: dict, view: pd.DataFrame, s: PortalSettings, running: dic
                                        "rows": Col("Rows", "int")})
         stale = view[view["stale_traits"].fillna("") != ""]
         st.markdown(f"**{ui.plural(len(stale), 'account')}** have manual traits older than the stale limit; "
-                    f"**{partial}** have health scores built on under {s.low_coverage:.0%} of their weight.")
+                    f"**{partial}** have health scores built on under {low:.0%} of their weight.")
+
+
+def _unreachable(f: dict) -> pd.DataFrame:
+    """The health-score traits the loaded sources cannot feed (portal/health_breakdown.py)."""
+    from features.catalog import load_catalog
+    from features.health import load_config
+    from portal.health_breakdown import unreachable
+    requires = {name: ",".join(feat.requires) for name, feat in load_catalog().items()}
+    return unreachable(load_config(), requires, f.get("present", set()))
 
 
 def at_risk(view: pd.DataFrame, top_links: int) -> None:

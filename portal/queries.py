@@ -208,7 +208,10 @@ def freshness(db: str) -> dict:
                                         string_agg(case when not c.present then c.column_name end, ', ') as absent_columns
                                  from source_columns as c group by c.table_name order by c.table_name""").df()
         end = con.execute("select max(cast(occurred_at as date)) from events").fetchall()[0][0]
+        present = {x for t, c in con.execute("select table_name, column_name from source_columns where present")
+                   .fetchall() for x in (t, f"{t}.{c}")}  # what a feature's `requires` may name
         return {"last_run": runs.iloc[0].to_dict() if len(runs) else None, "sources": sources, "data_end": end,
+                "present": present,
                 "quarantine": ingest.quarantine_summary(con), "features_built": _features_built(con),
                 "job_runs": publish.last_runs(con)}  # ({job: last finished}, first recorded start)
 

@@ -115,3 +115,35 @@ def test_another_books_account_stays_closed_without_a_churn_model(unscored_db):
     at = open_page(role="sam", owner=mine, account=theirs["account_id"])
     assert not at.exception and "in another owner's book" in texts(at, "error")
     assert all("Points it costs" not in d.value.columns for d in at.dataframe)
+
+
+def test_traits_a_missing_source_cannot_feed_are_named_and_manual_traits_never_are():
+    cfg = load_config()
+    requires = {"days_since_last_touchpoint": "touchpoints", "defect_tickets_90d": "tickets.kind",
+                "help_tickets_90d": "tickets.kind", "dau_mau": "events.user_id", "pulse_score": "traits"}
+    present = {"events", "events.user_id", "contracts", "contracts.seats", "tickets", "tickets.ticket_id"}
+    found = health_breakdown.unreachable(cfg, requires, present)
+    gaps = found.set_index("trait")
+    weights = {t.label: w for c in cfg.categories for t in c.traits for f, w in cfg.trait_weights().items()
+               if f == t.feature}
+    total = sum(cfg.trait_weights().values())
+    assert set(gaps.index) == {"Last CSM touchpoint", "Defect tickets (90 days)", "Help tickets (90 days)"}
+    assert gaps.loc["Help tickets (90 days)", "needs"] == "the kind column of tickets"
+    assert health_breakdown.gaps_sentence(found).endswith(
+        "Defect tickets (90 days) and Help tickets (90 days) need the kind column of tickets; "
+        "Last CSM touchpoint needs the touchpoints file. Load them to count those traits.")
+    assert gaps["weight"].sum() == pytest.approx(sum(weights[t] for t in gaps.index) / total)
+
+
+def test_a_portfolio_without_tickets_or_touchpoints_is_told_what_the_health_score_can_use(tmp_path, monkeypatch):
+    from tests.model.conftest import build_portfolio
+    db = build_portfolio(tmp_path, 60, 13)  # the required files only: no tickets, touchpoints or traits
+    monkeypatch.setenv("RADAR_DB", str(db))
+    monkeypatch.setenv("RADAR_APP_DB", f"sqlite:///{tmp_path / 'app.db'}")
+    monkeypatch.delenv("RADAR_AUTH", raising=False)
+    at = open_page()
+    assert not at.exception
+    said = texts(at, "caption").replace("\\", "")  # as the page reads once rendered
+    assert "The health score can use at most" in said
+    assert "Last CSM touchpoint needs the touchpoints file" in said and "need the kind column of tickets" in said
+    assert "CSM pulse needs" not in said  # the portal sets manual traits whatever was loaded
