@@ -104,10 +104,14 @@ def unscored(have: set[str], score_dates: list) -> bool:
     return {"features", "health"} <= have and not score_dates
 
 
-def health_portfolio(db: str) -> pd.DataFrame:
-    """One row per account with a health score at the latest health date, worst health first
-    (features/sql/marts/portfolio_health.sql): the portfolio while no account is scored."""
-    latest = query(db, "select max(as_of) as as_of from health")["as_of"].iat[0]
+def health_dates(db: str) -> list:
+    return list(query(db, "select distinct as_of from health order by as_of")["as_of"])
+
+
+def health_portfolio(db: str, as_of=None) -> pd.DataFrame:
+    """One row per account with a health score at `as_of` (default: the latest health date), worst
+    health first (features/sql/marts/portfolio_health.sql): the portfolio while no account is scored."""
+    latest = as_of if as_of is not None else query(db, "select max(as_of) as as_of from health")["as_of"].iat[0]
     if pd.isna(latest):
         return pd.DataFrame()
     return query(db, HEALTH_PORTFOLIO_SQL.read_text(), {"as_of": latest})

@@ -33,6 +33,8 @@ class Digest:
     arr_at_risk_before: float | None
     high_risk: int
     renewal_days: int
+    poor: int = 0  # accounts in poor health, and their ARR
+    poor_arr: float = 0.0
     act_on: list[dict] = field(default_factory=list)  # one per account with an open critical alert
     watch: list[dict] = field(default_factory=list)  # accounts with warnings only, most ARR at risk first
     watch_more: int = 0
@@ -45,6 +47,7 @@ class Digest:
     set_aside: int = 0  # snoozed or dismissed alerts, not repeated here
     alerts_ran: bool = True
     recent_days: int = 7
+    scored: bool = True  # False: no churn model has scored yet, so the rule-based health score alone
 
     def link(self, account_id: str) -> str:
         return self.portal_url.rstrip("/") + safe.account_link(account_id)
@@ -85,12 +88,17 @@ def build(db: str, eng, owner: str | None = None, today: dt.date | None = None,
     today = today or dt.date.today()
     have = queries.tables(db)
     dates = queries.score_dates(db) if "scores" in have else []
+    scored = bool(dates)
+    if not scored:  # no churn model yet: the digest of the rule-based health score
+        dates = queries.health_dates(db) if queries.unscored(have, []) else []
     if not dates:
-        raise ValueError("no account has been scored yet: run `radar train` (it says what the model still needs: enough history "
-                         "and churned accounts), then `radar score --all-dates` and `radar alerts`")
+        raise ValueError("no account has a health score or a churn score yet: run `radar features` and `radar health` "
+                         "(then `radar train`, which says what the model still needs, `radar score --all-dates` and "
+                         "`radar alerts`)")
     as_of, since = dates[-1], queries.comparison_date(dates, s.compare_days)
-    now = queries.portfolio(db, as_of)
-    before = queries.portfolio(db, since) if since is not None else None
+    frame = queries.portfolio if scored else _health_frame
+    now = frame(db, as_of)
+    before = frame(db, since) if since is not None else None
     if owner is not None:
         if owner not in set(now["owner"]):
             raise ValueError(f"no scored account is owned by {owner!r}; owners: {', '.join(sorted(set(now['owner'])))}")
@@ -102,14 +110,15 @@ def build(db: str, eng, owner: str | None = None, today: dt.date | None = None,
                arr_at_risk=float(now["arr_at_risk"].sum()),
                arr_at_risk_before=float(before["arr_at_risk"].sum()) if before is not None else None,
                high_risk=int((now["risk_tier"] == "high").sum()), renewal_days=s.renewal_days,
-               recent_days=s.recent_days)
+               recent_days=s.recent_days, scored=scored, poor=int((now["health_tier"] == "poor").sum()),
+               poor_arr=float(now["arr"].where(now["health_tier"] == "poor", 0).sum()))
     alerts = signals.alerts_now(db, eng, today) if "alerts" in have else pd.DataFrame()
     d.alerts_ran = "alerts" in have
     if len(alerts):
         alerts = alerts[alerts["account_id"].isin(ids)]
         d.set_aside = int(alerts["status"].isin(["snoozed", "dismissed"]).sum())
         live = alerts[alerts["status"].isin(["open", "acknowledged"])]
-        info = now.set_index("account_id")[["arr_at_risk", "renewal_date"]].to_dict("index")
+        info = now.set_index("account_id")[["arr_at_risk", "arr", "health_score", "health_tier", "renewal_date"]].to_dict("index")
         per_account: dict[str, list[dict]] = {}
         for x in live.to_dict("records"):  # most pressing first (alerts.ordered); plain dicts: fast at 5,000 accounts
             per_account.setdefault(x["account_id"], []).append(x)
@@ -118,7 +127,8 @@ def build(db: str, eng, owner: str | None = None, today: dt.date | None = None,
             r = info.get(account, {})
             at_risk = r.get("arr_at_risk", xs[0]["arr_at_risk"])
             item = {"account_id": account, "name": xs[0]["name"], "owner": xs[0]["owner"],
-                    "arr_at_risk": 0.0 if pd.isna(at_risk) else float(at_risk)}
+                    "arr_at_risk": 0.0 if pd.isna(at_risk) else float(at_risk),
+                    "arr": float(r.get("arr") or 0), "health": r.get("health_score"), "health_tier": r.get("health_tier")}
             if xs[0]["severity"] == "critical":
                 d.act_on.append(item | {
                     "renewal_date": r.get("renewal_date"),
@@ -129,8 +139,9 @@ def build(db: str, eng, owner: str | None = None, today: dt.date | None = None,
             elif any(x["severity"] == "warning" for x in xs):
                 d.watch.append(item | {"alerts": [{"label": x["label"], "evidence": x["evidence"]}
                                                   for x in xs if x["severity"] == "warning"]})
-        d.act_on.sort(key=lambda a: (not a["interrupts"], -a["arr_at_risk"], a["account_id"]))
-        d.watch.sort(key=lambda a: (-a["arr_at_risk"], a["account_id"]))
+        rank = "arr_at_risk" if scored else "arr"  # without a model, the ARR an alert puts in question
+        d.act_on.sort(key=lambda a: (not a["interrupts"], -a[rank], a["account_id"]))
+        d.watch.sort(key=lambda a: (-a[rank], a["account_id"]))
         d.watch_more = max(len(d.watch) - s.watch_max, 0)
         d.watch = d.watch[:s.watch_max]
         fresh = alerts[pd.to_datetime(alerts["first_seen"]) > pd.Timestamp(since)] if since is not None else alerts
@@ -139,7 +150,8 @@ def build(db: str, eng, owner: str | None = None, today: dt.date | None = None,
     who = now.set_index("account_id")[["name", "owner"]].to_dict("index")
     due = queries.renewals_due(now, s.renewal_days)
     d.renewals = [{"account_id": r.account_id, "name": r.name, "owner": r.owner, "renewal_date": r.renewal_date,
-                   "days": r.days_to_renewal, "arr": r.arr, "risk_tier": r.risk_tier, "p": r.churn_probability}
+                   "days": r.days_to_renewal, "arr": r.arr, "risk_tier": r.risk_tier, "p": r.churn_probability,
+                   "health_tier": r.health_tier, "health": r.health_score}
                   for r in due.itertuples()]
     cutoff = pd.Timestamp(today) - pd.Timedelta(days=s.recent_days)
     notes = appstore.notes(eng, sorted(ids))
@@ -156,18 +168,60 @@ def build(db: str, eng, owner: str | None = None, today: dt.date | None = None,
         for o, g in now.groupby("owner"):
             mine = [a for a in d.act_on if a["owner"] == o]
             d.owners.append({"owner": o, "accounts": len(g), "arr_at_risk": float(g["arr_at_risk"].sum()),
+                             "poor": int((g["health_tier"] == "poor").sum()),
+                             "poor_arr": float(g["arr"].where(g["health_tier"] == "poor", 0).sum()),
                              "critical": len(mine), "interrupting": sum(a["interrupts"] for a in mine),
                              "notes": sum(1 for n in d.notes if who[n["account_id"]]["owner"] == o)})
-        d.owners.sort(key=lambda o: -o["arr_at_risk"])
+        d.owners.sort(key=lambda o: -(o["arr_at_risk"] if scored else o["poor_arr"]))
     return d
 
 
+def _health_frame(db: str, as_of) -> pd.DataFrame:
+    """The accounts' health at `as_of` in the portfolio's columns, the churn columns empty."""
+    return queries.health_portfolio(db, as_of).assign(arr_at_risk=float("nan"), risk_tier=None,
+                                                       churn_probability=float("nan"))
+
+
+def _at_stake(d: Digest, a: dict) -> str:
+    """'$12k at risk', or without a model '$40k ARR, health 39 (poor)'."""
+    if d.scored:
+        return f"{money(a['arr_at_risk'])} at risk"
+    return f"{money(a['arr'])} ARR, " + _health(a)
+
+
+def _renewal_state(d: Digest, r: dict) -> str:
+    if d.scored:
+        return f"{r['risk_tier']} risk ({r['p']:.0%})"
+    return _health(r)
+
+
+def _health(x: dict) -> str:
+    """'health 39 (poor)'."""
+    return f"health {x['health']:.0f} ({x['health_tier']})" if pd.notna(x.get("health")) else "no health score"
+
+
+def _owner_line(d: Digest, o: dict) -> str:
+    stake = (f"{money(o['arr_at_risk'])} at risk" if d.scored
+             else f"{o['poor']} in poor health ({money(o['poor_arr'])} ARR)")
+    return (f"{o['accounts']} accounts, {stake}, {o['critical']} to act on ({o['interrupting']} with this week's "
+            f"alerts), {o['notes']} notes this week")
+
+
+NO_MODEL = ("No churn model has scored these accounts yet (`radar train` says what it still needs), so this "
+            "digest uses the rule-based health score.")
+
+
 def subject(d: Digest) -> str:
-    return (f"Account Radar weekly digest: {d.scope}, {len(d.act_on)} accounts to act on, "
-            f"{money(d.arr_at_risk)} ARR at risk ({_day(d.as_of)})")
+    stake = f"{money(d.arr_at_risk)} ARR at risk" if d.scored else f"{money(d.poor_arr)} ARR in poor health"
+    return f"Account Radar weekly digest: {d.scope}, {len(d.act_on)} accounts to act on, {stake} ({_day(d.as_of)})"
+
 
 
 def _headline(d: Digest) -> str:
+    soon = f"{len(d.renewals)} renewing in the next {d.renewal_days} days ({money(sum(r['arr'] for r in d.renewals))})"
+    if not d.scored:
+        return (f"{d.accounts:,} accounts, {money(d.arr)} ARR; {d.poor} in poor health "
+                f"({money(d.poor_arr)} ARR); {soon}.")
     change = "" if d.arr_at_risk_before is None else \
         f" ({'+' if d.arr_at_risk >= d.arr_at_risk_before else '-'}{money(abs(d.arr_at_risk - d.arr_at_risk_before))} since {_day(d.since)})"
     soon = sum(1 for r in d.renewals)
@@ -209,6 +263,8 @@ def markdown(d: Digest, m=safe.md_doc) -> str:
     out = [f"# Weekly digest: {m(d.scope)}", "",
            f"Data as of {_day(d.as_of)}" + (f", compared with {_day(d.since)}" if d.since else "") +
            f"; made {_day(d.today)}.", "", f"**{_headline(d)}**", ""]
+    if not d.scored:
+        out += [NO_MODEL, ""]
     if not d.alerts_ran:
         out += ["Alerts have not been computed yet: run `radar alerts`.", ""]
     out += [f"## Act on these ({len(d.act_on)} accounts)", ""]
@@ -216,17 +272,17 @@ def markdown(d: Digest, m=safe.md_doc) -> str:
         out += ["No open critical alert. " + ("" if not d.set_aside else f"{d.set_aside} snoozed or dismissed alerts are set aside."), ""]
     for i, a in enumerate(d.act_on, 1):
         extra = f" · owner {m(a['owner'])}" if d.owner is None else ""
-        out.append(f"{i}. **{link(a)}** · {money(a['arr_at_risk'])} at risk · renewal {_day(a['renewal_date'])}{extra}")
+        out.append(f"{i}. **{link(a)}** · {_at_stake(d, a)} · renewal {_day(a['renewal_date'])}{extra}")
         out += [f"    - {m(x['label'])} ({m(_tag(x))}): {m(x['evidence'])}" for x in a["alerts"]]
     if d.capped:
         out += ["", f"{d.capped} critical alerts went over this week's budget of interruptions; they are listed "
-                    "above, ranked by ARR at risk, and compete for next week's."]
+                    f"above, ranked by {'ARR at risk' if d.scored else 'ARR'}, and compete for next week's."]
     out += ["", f"## What changed since {_day(d.since) if d.since else 'the last snapshot'}", ""]
     changed = _moves_text(d, m, link)
     out += [f"- {line}" for line in changed] or ["- Nothing moved."]
     out += ["", f"## Renewals in the next {d.renewal_days} days", ""]
     out += [f"- {link(r)}: {_day(r['renewal_date'])} ({r['days']:.0f} days), {money(r['arr'])} ARR, "
-            f"{m(r['risk_tier'])} risk ({r['p']:.0%})" for r in d.renewals] or ["- None."]
+            f"{m(_renewal_state(d, r))}" for r in d.renewals] or ["- None."]
     out += ["", f"## Notes from SAMs in the last {d.recent_days} days", ""]
     out += [f"- {link(n)}: “{m(n['note'])}” ({m(n['by'])}, {_day(n['at'])})" for n in d.notes] or ["- None."]
     out += ["", f"## Plays logged in the last {d.recent_days} days", ""]
@@ -239,8 +295,7 @@ def markdown(d: Digest, m=safe.md_doc) -> str:
             out.append(f"- and {d.watch_more} more accounts on the Alerts page.")
     if d.owners:
         out += ["", "## By owner", ""]
-        out += [f"- {m(o['owner'])}: {o['accounts']} accounts, {money(o['arr_at_risk'])} at risk, {o['critical']} to act on "
-                f"({o['interrupting']} with this week's alerts), {o['notes']} notes this week" for o in d.owners]
+        out += [f"- {m(o['owner'])}: {m(_owner_line(d, o))}" for o in d.owners]
     return "\n".join(out) + "\n"
 
 
@@ -261,6 +316,8 @@ def html(d: Digest) -> str:
     body = [f"<h1>Weekly digest: {e(d.scope)}</h1>",
             f'<p class="muted">Data as of {_day(d.as_of)}' + (f", compared with {_day(d.since)}" if d.since else "")
             + f"; made {_day(d.today)}.</p>", f"<p><b>{e(_headline(d))}</b></p>"]
+    if not d.scored:
+        body.append(f"<p>{e(NO_MODEL)}</p>")
     if not d.alerts_ran:
         body.append("<p>Alerts have not been computed yet: run <code>radar alerts</code>.</p>")
     body.append(f"<h2>Act on these ({len(d.act_on)} accounts)</h2>")
@@ -272,17 +329,17 @@ def html(d: Digest) -> str:
             extra = f" · owner {e(str(a['owner']))}" if d.owner is None else ""
             sub = "".join(f'<li><span class="{"crit" if x["severity"] == "critical" else ""}">{e(x["label"])}</span> '
                           f'<span class="muted">({e(_tag(x))})</span>: {e(str(x["evidence"]))}</li>' for x in a["alerts"])
-            rows.append(f"<li><b>{link(a)}</b> · {e(money(a['arr_at_risk']))} at risk · renewal "
+            rows.append(f"<li><b>{link(a)}</b> · {e(_at_stake(d, a))} · renewal "
                         f"{_day(a['renewal_date'])}{extra}<ul>{sub}</ul></li>")
         body.append("<ol>" + "".join(rows) + "</ol>")
     if d.capped:
         body.append(f"<p>{d.capped} critical alerts went over this week's budget of interruptions; they are listed "
-                    "above, ranked by ARR at risk, and compete for next week's.</p>")
+                    f"above, ranked by {'ARR at risk' if d.scored else 'ARR'}, and compete for next week's.</p>")
     body.append(f"<h2>What changed since {_day(d.since) if d.since else 'the last snapshot'}</h2>")
     body.append(items(_moves_text(d, e, link), "Nothing moved."))
     body.append(f"<h2>Renewals in the next {d.renewal_days} days</h2>")
     body.append(items([f"{link(r)}: {_day(r['renewal_date'])} ({r['days']:.0f} days), {e(money(r['arr']))} ARR, "
-                       f"{e(str(r['risk_tier']))} risk ({r['p']:.0%})" for r in d.renewals]))
+                       f"{e(_renewal_state(d, r))}" for r in d.renewals]))
     body.append(f"<h2>Notes from SAMs in the last {d.recent_days} days</h2>")
     body.append(items([f"{link(n)}: “{e(str(n['note']))}” ({e(str(n['by']))}, {_day(n['at'])})" for n in d.notes]))
     body.append(f"<h2>Plays logged in the last {d.recent_days} days</h2>")
@@ -295,9 +352,7 @@ def html(d: Digest) -> str:
                                                 if d.watch_more else [])))
     if d.owners:
         body.append("<h2>By owner</h2>")
-        body.append(items([f"{e(str(o['owner']))}: {o['accounts']} accounts, {e(money(o['arr_at_risk']))} at risk, "
-                           f"{o['critical']} to act on ({o['interrupting']} with this week's alerts), {o['notes']} notes "
-                           "this week" for o in d.owners]))
+        body.append(items([f"{e(str(o['owner']))}: {e(_owner_line(d, o))}" for o in d.owners]))
     return (f"<!doctype html><html><head><meta charset=\"utf-8\"><title>{e(subject(d))}</title>"
             f"<style>{STYLE}</style></head><body>{''.join(body)}</body></html>\n")
 

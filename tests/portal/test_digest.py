@@ -172,7 +172,38 @@ def test_recipients_come_from_the_roles_file():
     assert mail.recipients_for("Nobody", roles) == []
 
 
-def test_a_digest_before_any_score_says_to_train_first(sample_db, tmp_path, monkeypatch):
+def test_before_any_churn_score_the_digest_uses_the_health_score(sample_db, tmp_path, monkeypatch):
+    """A portfolio no model could train on yet (too little history, no churned account): the
+    leaders still get their Monday digest, from the rule-based health score and the alerts that
+    need no model."""
+    from model import alerts
     monkeypatch.setenv("RADAR_APP_DB", f"sqlite:///{tmp_path / 'app.db'}")
-    with pytest.raises(ValueError, match=r"no account has been scored yet: run `radar train` .*radar score --all-dates"):
-        digest.build(str(sample_db), appstore.engine())
+    db = tmp_path / "unscored.duckdb"
+    shutil.copy(sample_db, db)  # features and health, never scored
+    with connect(db) as con:
+        alerts.run(con, all_dates=True, progress=lambda *a: None)
+        health = con.execute("""select h.account_id, h.health_tier, f.arr from health h join features f using (account_id, as_of)
+                                where as_of = (select max(as_of) from health)""").df()
+    d = digest.build(str(db), appstore.engine())
+    poor = health[health["health_tier"] == "poor"]
+    assert not d.scored and d.accounts == len(health) and d.poor == len(poor)
+    assert d.poor_arr == pytest.approx(poor["arr"].sum())
+    md, html = digest.markdown(d), digest.html(d)
+    assert "No churn model has scored these accounts yet" in md and "rule-based health score" in html
+    words = set(re.findall(r"[A-Za-z]+", md))
+    assert "at risk" not in md and not words & {"nan", "NaN", "NaT"} and md.count("None") == md.count("- None.")
+    assert f"{len(poor)} in poor health" in md.split("\n\n")[2]  # the headline
+    assert d.act_on and all(a["alerts"][0]["severity"] == "critical" for a in d.act_on)
+    arr = [a["arr"] for a in d.act_on if a["interrupts"]]
+    assert arr == sorted(arr, reverse=True)  # without a model: by the ARR the alerts put in question
+    assert sum(o["poor"] for o in d.owners) == len(poor)
+    assert "in poor health" in digest.subject(d)
+
+
+def test_a_digest_before_any_health_score_says_what_to_run(tmp_path, monkeypatch):
+    monkeypatch.setenv("RADAR_APP_DB", f"sqlite:///{tmp_path / 'app.db'}")
+    db = tmp_path / "empty.duckdb"
+    with connect(db) as con:
+        con.execute("create table accounts (account_id varchar, owner varchar)")
+    with pytest.raises(ValueError, match=r"no account has a health score or a churn score yet: run `radar features`"):
+        digest.build(str(db), appstore.engine())
