@@ -117,6 +117,12 @@ def health_portfolio(db: str, as_of=None) -> pd.DataFrame:
     return query(db, HEALTH_PORTFOLIO_SQL.read_text(), {"as_of": latest})
 
 
+def health_as_portfolio(db: str, as_of) -> pd.DataFrame:
+    """The accounts' health at `as_of` in the scored portfolio's columns, the churn columns empty:
+    what reports read while no churn model has scored."""
+    return health_portfolio(db, as_of).assign(arr_at_risk=float("nan"), risk_tier=None, churn_probability=float("nan"))
+
+
 def health_rollup(view: pd.DataFrame, renewal_days: int) -> pd.DataFrame:
     """One row per owner while no account is scored: accounts, ARR, accounts and ARR in poor
     health, median health, renewals, status notes; most ARR in poor health first."""

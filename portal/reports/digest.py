@@ -96,7 +96,7 @@ def build(db: str, eng, owner: str | None = None, today: dt.date | None = None,
                          "(then `radar train`, which says what the model still needs, `radar score --all-dates` and "
                          "`radar alerts`)")
     as_of, since = dates[-1], queries.comparison_date(dates, s.compare_days)
-    frame = queries.portfolio if scored else _health_frame
+    frame = queries.portfolio if scored else queries.health_as_portfolio
     now = frame(db, as_of)
     before = frame(db, since) if since is not None else None
     if owner is not None:
@@ -174,12 +174,6 @@ def build(db: str, eng, owner: str | None = None, today: dt.date | None = None,
                              "notes": sum(1 for n in d.notes if who[n["account_id"]]["owner"] == o)})
         d.owners.sort(key=lambda o: -(o["arr_at_risk"] if scored else o["poor_arr"]))
     return d
-
-
-def _health_frame(db: str, as_of) -> pd.DataFrame:
-    """The accounts' health at `as_of` in the portfolio's columns, the churn columns empty."""
-    return queries.health_portfolio(db, as_of).assign(arr_at_risk=float("nan"), risk_tier=None,
-                                                       churn_probability=float("nan"))
 
 
 def _at_stake(d: Digest, a: dict) -> str:

@@ -141,12 +141,14 @@ def build(db: str, eng, account_id: str, today: dt.date | None = None, s: config
     s = s or config.qbr()
     have = queries.tables(db)
     dates = queries.score_dates(db) if "scores" in have else []
+    scored = bool(dates)
+    if not scored:  # no churn model yet: the pack needs usage, not a churn score
+        dates = queries.health_dates(db) if queries.unscored(have, []) else []
     if not dates:
-        raise LookupError("no account has been scored yet: run `radar train` (it says what the model still needs), "
-                          "then `radar score --all-dates`")
-    row = queries.portfolio(db, dates[-1]).set_index("account_id")
+        raise LookupError("no account has a health score yet: run `radar features` and `radar health`")
+    row = (queries.portfolio if scored else queries.health_as_portfolio)(db, dates[-1]).set_index("account_id")
     if account_id not in row.index:
-        raise LookupError(f"no scored account {account_id!r} at {_day(dates[-1])}")
+        raise LookupError(f"no {'scored' if scored else 'active'} account {account_id!r} at {_day(dates[-1])}")
     r = row.loc[account_id]
     d = queries.account_detail(db, account_id, have, 15)
     feats = d["features"].iloc[-1] if len(d["features"]) else pd.Series(dtype=float)
@@ -196,7 +198,7 @@ def build(db: str, eng, account_id: str, today: dt.date | None = None, s: config
         days_to_renewal=None if pd.isna(r["days_to_renewal"]) else float(r["days_to_renewal"]),
         summary=account_summary(d["personas"], d["activity"], d["workflows"], feats.get("active_users_30d")),
         personas=personas, workflows=workflows, periods=periods, outcomes=outcomes, seats=seats, support=support,
-        risks=risks or ["No open alert, and nothing notable raises the model's risk."],
+        risks=risks or ["No open alert, and nothing notable raises the model's risk." if scored else "No open alert."],
         internal={"health_score": r["health_score"], "health_tier": r["health_tier"], "p": r["churn_probability"],
                   "risk_tier": r["risk_tier"], "arr_at_risk": r["arr_at_risk"]},
         next_steps=steps or ["Agree the goals for next quarter with the customer."])
@@ -242,8 +244,9 @@ def _sections(p: QbrPack) -> list[tuple[str, list[str]]]:
         ("Product roadmap and feedback", [p.support, "[Roadmap items that matter to this customer; feedback to take back.]"]),
         ("Recommended next steps", p.next_steps),
         ("Internal: for the account team only (remove before sharing)",
-         [f"Health score {_num(i['health_score'])} ({i['health_tier']}); churn probability {_num(i['p'], '{:.0%}')} "
-          f"({i['risk_tier']} risk), {money(i['arr_at_risk'] or 0)} ARR at risk."] + p.risks),
+         [f"Health score {_num(i['health_score'])} ({i['health_tier']}); "
+          + (f"churn probability {_num(i['p'], '{:.0%}')} ({i['risk_tier']} risk), {money(i['arr_at_risk'] or 0)} ARR at risk."
+             if pd.notna(i["p"]) else "no churn model has scored this account yet.")] + p.risks),
     ]
 
 

@@ -124,3 +124,24 @@ def test_an_analyst_makes_no_packs_and_a_leader_does(signals_db, served):
     leader = open_page(role="leader", account=account)
     leader.button(key="qbr_prepare").click().run()
     assert not leader.exception and f"qbr_{account}.pdf" in served
+
+
+def test_before_any_churn_score_the_pack_is_made_from_usage_and_the_health_score(sample_db, tmp_path, monkeypatch):
+    """A QBR is about the customer's usage and outcomes: it needs no churn model."""
+    import re
+    import shutil
+    monkeypatch.setenv("RADAR_APP_DB", f"sqlite:///{tmp_path / 'app.db'}")
+    db = tmp_path / "unscored.duckdb"
+    shutil.copy(sample_db, db)  # features and health, never scored
+    with connect(db, read_only=True) as con:
+        account, health = con.execute("""select account_id, health_score from health
+                                         where as_of = (select max(as_of) from health) and health_score is not null
+                                         order by health_score limit 1""").fetchall()[0]
+    p = qbr.build(str(db), appstore.engine(), account)
+    md = qbr.markdown(p)
+    assert [line[3:] for line in md.splitlines() if line.startswith("## ")] == OUTLINE
+    assert f"Health score {health:.0f}" in md and "no churn model has scored this account yet" in md
+    assert not set(re.findall(r"[A-Za-z]+", md)) & {"nan", "NaN", "NaT", "None"}
+    assert "no churn model has scored this account yet" in qbr.html(p) and qbr.pdf(p).startswith(b"%PDF")
+    with pytest.raises(LookupError, match="no active account 'NOPE'"):
+        qbr.build(str(db), appstore.engine(), "NOPE")
