@@ -13,8 +13,8 @@ from portal.alert_views import action_form, alert_table, digest_block, figures, 
 db = data.db_path()
 stamp = data.stamp(db)
 st.title("Alerts")
-if (missing := data.readiness(db, stamp)) is not None:
-    ui.stop_with(*missing)
+if (missing := data.readiness(db, stamp)) is not None and not data.unscored(db, stamp):
+    ui.stop_with(*missing)  # (no churn model yet still has the alerts that need none)
 who = auth.who()
 if "alerts" not in data.tables(db, stamp):
     ui.stop_with("No alerts have been computed yet.", "radar alerts")

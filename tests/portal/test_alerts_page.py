@@ -180,3 +180,25 @@ def test_a_leader_downloads_the_portfolio_digest(signals_db, served):
     at.button(key="digest_prepare").click().run()
     assert not at.exception
     assert "## By owner" in served["digest_portfolio.md"].decode()
+
+
+def test_before_any_churn_score_the_alerts_that_need_no_model_are_shown_and_acted_on(sample_db, tmp_path, monkeypatch):
+    from model import alerts
+    db = tmp_path / "unscored.duckdb"
+    shutil.copy(sample_db, db)  # features and health, never scored
+    monkeypatch.setenv("RADAR_DB", str(db))
+    monkeypatch.setenv("RADAR_APP_DB", f"sqlite:///{tmp_path / 'app.db'}")
+    monkeypatch.delenv("RADAR_AUTH", raising=False)
+    with connect(db) as con:
+        alerts.run(con, progress=lambda *a: None)
+        raised = con.execute("select account_id, owner, kind, severity from alerts "
+                             "where as_of = (select max(as_of) from alerts)").df()
+    assert len(raised)
+    at = open_page(PAGE, role="leader")
+    assert not at.exception and not at.error
+    crit = raised[raised["severity"] == "critical"]
+    shown = metric(at, "Critical, this week's alerts") + metric(at, "Critical, over the budget")
+    assert shown == len(crit) > 0
+    owner = crit["owner"].iat[0]
+    sam = open_page(PAGE, role="sam", owner=owner)
+    assert not sam.exception and shown_accounts(sam) <= set(account_names(db, owner).values())
