@@ -11,8 +11,8 @@ from portal.expansion_views import crm_download, figures, table
 db = data.db_path()
 stamp = data.stamp(db)
 st.title("Expansion")
-if (missing := data.readiness(db, stamp)) is not None:
-    ui.stop_with(*missing)
+if (missing := data.readiness(db, stamp)) is not None and not data.unscored(db, stamp):
+    ui.stop_with(*missing)  # (the signals need no churn model)
 who = auth.who()
 if "expansion" not in data.tables(db, stamp):
     ui.stop_with("No expansion signals have been computed yet.", "radar alerts")

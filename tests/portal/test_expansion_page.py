@@ -60,3 +60,21 @@ def test_the_csv_neutralises_formulas_from_the_data(signals_db, served):
     assert not at.exception
     names = pd.read_csv(io.BytesIO(served["expansion_signals.csv"]))["Account Name"]
     assert not names.str.startswith("=").any() and names.str.startswith("'=HYPERLINK").sum() >= 1
+
+
+def test_before_any_churn_score_the_expansion_signals_show(sample_db, tmp_path, monkeypatch):
+    import shutil
+    from model import alerts, expansion
+    db = tmp_path / "unscored.duckdb"
+    shutil.copy(sample_db, db)  # features and health, never scored
+    monkeypatch.setenv("RADAR_DB", str(db))
+    monkeypatch.setenv("RADAR_APP_DB", f"sqlite:///{tmp_path / 'app.db'}")
+    monkeypatch.delenv("RADAR_AUTH", raising=False)
+    with connect(db) as con:
+        out = alerts.run(con, progress=lambda *a: None)
+        expansion.run(con, out["as_of"], progress=lambda *a: None)
+    s = signals(db)
+    assert len(s) > 0
+    at = open_page(PAGE, role="leader")
+    assert not at.exception and not at.error
+    assert next(m for m in at.metric if m.label == "Signals").value == f"{len(s):,}"
