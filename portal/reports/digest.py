@@ -101,7 +101,8 @@ def build(db: str, eng, owner: str | None = None, today: dt.date | None = None,
     before = frame(db, since) if since is not None else None
     if owner is not None:
         if owner not in set(now["owner"]):
-            raise ValueError(f"no scored account is owned by {owner!r}; owners: {', '.join(sorted(set(now['owner'])))}")
+            raise ValueError(f"no {'scored' if scored else 'active'} account is owned by {owner!r}; "
+                             f"owners: {', '.join(sorted(set(now['owner'])))}")
         now = now[now["owner"] == owner]
         before = before[before["owner"] == owner] if before is not None else None
     ids = set(now["account_id"])

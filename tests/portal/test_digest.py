@@ -198,6 +198,11 @@ def test_before_any_churn_score_the_digest_uses_the_health_score(sample_db, tmp_
     assert arr == sorted(arr, reverse=True)  # without a model: by the ARR the alerts put in question
     assert sum(o["poor"] for o in d.owners) == len(poor)
     assert "in poor health" in digest.subject(d)
+    owner = d.owners[0]["owner"]
+    mine = digest.build(str(db), appstore.engine(), owner)
+    assert mine.accounts == d.owners[0]["accounts"] and not mine.owners
+    with pytest.raises(ValueError, match="no active account is owned by 'Nobody'"):
+        digest.build(str(db), appstore.engine(), "Nobody")
 
 
 def test_a_digest_before_any_health_score_says_what_to_run(tmp_path, monkeypatch):
