@@ -18,11 +18,11 @@ PLANS_END = dt.date(2026, 6, 30)
 
 
 def build_portfolio(folder: Path, accounts: int, months: int, keep_events: float = 0.1, seed: int = 21,
-                    churn: str = "modelled") -> Path:
+                    churn: str = "modelled", end: dt.date = PLANS_END) -> Path:
     """A plans portfolio with only the required files, a share of its events kept (the model needs
     their shape, not their volume), built up to health."""
     src = folder / "src"
-    generate(src, accounts=accounts, months=months, end=PLANS_END, seed=seed, pricing="plans", sources="required",
+    generate(src, accounts=accounts, months=months, end=end, seed=seed, pricing="plans", sources="required",
              churn=churn, progress=quiet)
     events = pd.read_parquet(src / "events.parquet")
     events.sample(frac=keep_events, random_state=1).sort_values("occurred_at").to_parquet(src / "events.parquet")

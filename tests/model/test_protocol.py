@@ -28,10 +28,10 @@ def labelled(months: int, accounts: int, churn_every: int, seed: int = 0) -> pd.
 
 def test_too_little_history_says_what_exists_and_what_is_needed():
     assert protocol.shortfall(9, 7, S) == ("not enough history to train: 9 labelled months and 7 churn outcomes; "
-                                           "need 20 churn outcomes")
-    assert protocol.shortfall(4, 30, S).endswith("need 6 labelled months")
-    assert protocol.shortfall(2, 3, S).endswith("need 6 labelled months and 20 churn outcomes")
-    assert protocol.shortfall(6, 20, S) is None
+                                           "need 15 churn outcomes")
+    assert protocol.shortfall(3, 30, S).endswith("need 4 labelled months")
+    assert protocol.shortfall(2, 3, S).endswith("need 4 labelled months and 15 churn outcomes")
+    assert protocol.shortfall(4, 15, S) is None  # a year exported mid-month has 5 labelled months
 
 
 def test_require_counts_distinct_churns_not_churned_rows():

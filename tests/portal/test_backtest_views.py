@@ -51,7 +51,7 @@ def logged(own_store):
     tracking.log_backtest(run_name="t", params={"cutoffs": "2025-06-30,2025-09-30"}, metrics={"roc_auc": 0.86},
                           step_metrics={}, tables={"per_cutoff": per, "pooled": pooled},
                           record={"skipped": [{"cutoff": "2025-03-31", "reason": "not enough history to train: "
-                                               "5 labelled months and 30 churn outcomes; need 6 labelled months"}],
+                                               "3 labelled months and 30 churn outcomes; need 4 labelled months"}],
                                   "training": [], "settings": {"data_end": "2026-01-31", "horizon_days": 90},
                                   "health_verdict": health_verdict(pooled)},
                           figures={}, tags={})
@@ -91,8 +91,8 @@ def short_db(tiny_db, tmp_path):
 def test_too_little_history_is_said_in_the_line_radar_train_uses(short_db, own_store):
     at = run_page(short_db)
     assert not at.exception
-    assert "The model cannot be trained yet: 0 labelled months and 0 churn outcomes; need 6 labelled months " \
-           "and 20 churn outcomes" in text(at, "info")
+    assert "The model cannot be trained yet: 0 labelled months and 0 churn outcomes; need 4 labelled months " \
+           "and 15 churn outcomes" in text(at, "info")
 
 
 def test_enough_history_says_nothing_about_it(sample_db, own_store):
