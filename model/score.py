@@ -80,6 +80,18 @@ def _write(con, table: str, frame: pd.DataFrame) -> None:
 MAX_ABSENT_SHARE = 0.25
 
 
+def _bring_back(absent: list[str]) -> str:
+    """What would build those features again: the sources they need (a file that stopped coming),
+    and for per-event-type features the event types to keep tracking."""
+    from features.catalog import load_catalog
+    static = load_catalog()
+    sources = sorted({r.split(".")[0] for n in absent if n in static for r in static[n].requires})
+    ways = [f"load {', '.join(sources)} again (not in the latest ingest)"] if sources else []
+    if any(n not in static for n in absent):  # per event type, persona or workflow: the data's own names
+        ways.append("list the event types to keep in features/config/pipeline.toml (`event_types`)")
+    return " or ".join(ways) or "check the latest ingest"
+
+
 def _absent_features(names: list[str], cat: dict, version: str, progress) -> list[str]:
     """The model's features the warehouse no longer builds (the most frequent event types changed,
     an optional source stopped coming). A few are scored as missing values, with a warning, and
@@ -94,7 +106,7 @@ def _absent_features(names: list[str], cat: dict, version: str, progress) -> lis
                          f"warehouse no longer builds ({listed}); retrain (`radar train`) on the current features")
     progress(f"  warning: model version {version} was trained on {len(absent)} features the warehouse no longer "
              f"builds ({listed}); they are scored as missing and never given as a reason. Retrain (`radar train`), "
-             "or list the event types to keep in features/config/pipeline.toml (`event_types`)")
+             f"or {_bring_back(absent)}")
     for n in absent:
         cat[n] = {"name": n, "family": "other", "description": f"{n} (no longer built)", "unit": "number",
                   "direction": "neutral", "requires": "", "sentence": None, "yes": None, "no": None,

@@ -234,7 +234,7 @@ def test_a_model_still_scores_when_a_few_of_its_features_are_no_longer_built_and
     summary = score_run(db, progress=lines.append)
     said = " ".join(lines)
     assert "warning: model version 1 was trained on 2 features the warehouse no longer builds" in said
-    assert all(g in said for g in gone) and "radar train" in said
+    assert all(g in said for g in gone) and "radar train" in said and "`event_types`" in said
     with connect(db) as con:
         s = con.execute("select * from scores").df()
         d = con.execute("select * from drivers").df()
@@ -251,3 +251,11 @@ def test_a_model_missing_more_than_a_quarter_of_its_features_refuses_to_score():
     with pytest.raises(ValueError, match=r"needs 3 of its 8 features that the warehouse no longer builds "
                                          r"\(f5, f6, f7\); retrain"):
         _absent_features(names, {n: {} for n in names[:5]}, "3", lambda *_: None)
+
+
+def test_features_of_a_source_that_stopped_coming_are_told_to_load_it_again():
+    from model.score import _absent_features
+    names = ["tickets_90d", "open_tickets", *[f"f{i}" for i in range(8)]]
+    lines: list[str] = []
+    _absent_features(names, {n: {} for n in names[2:]}, "3", lines.append)
+    assert "load tickets again (not in the latest ingest)" in lines[0] and "event_types" not in lines[0]
