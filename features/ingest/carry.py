@@ -53,12 +53,36 @@ def take_over(con: duckdb.DuckDBPyConnection, old: Path, progress) -> tuple[list
         published = _published(con, have)
         accounts = f"select account_id from {PREVIOUS}.accounts" if "accounts" in have else "select ''::varchar as account_id limit 0"
         con.execute(f"create or replace temp table previous_accounts as {accounts}")
+        columns = (f"select table_name, column_name from {PREVIOUS}.source_columns where present"
+                   if "source_columns" in have else "select ''::varchar as table_name, ''::varchar as column_name limit 0")
+        con.execute(f"create or replace temp table previous_columns as {columns}")
         con.execute(f"detach {PREVIOUS}")
         return kept, published
     finally:
         if copy is not None:
             copy.unlink(missing_ok=True)
             wal_path(copy).unlink(missing_ok=True)
+
+
+def say_lost_columns(con: duckdb.DuckDBPyConnection, progress) -> None:
+    """After the load: the sources and columns the previous load had and this one lacks (a file
+    that stopped coming, a column an export renamed), one note per table: the features that need
+    them will be left out, so say it before anyone wonders where they went."""
+    if not con.execute("select count(*) from duckdb_tables() where temporary and table_name = 'previous_columns'"
+                       ).fetchall()[0][0]:
+        return  # no earlier warehouse
+    lost = con.execute("""select p.table_name, list(p.column_name order by p.column_name),
+                                 bool_and(coalesce(now.present, false) = false) and count(*) = max(n.cols)
+                          from previous_columns as p
+                          left join source_columns as now using (table_name, column_name)
+                          join (select table_name, count(*) as cols from previous_columns group by all) as n
+                            using (table_name)
+                          where not coalesce(now.present, false)
+                          group by p.table_name order by p.table_name""").fetchall()
+    for table, cols, whole in lost:
+        what = f"{table} was loaded last time and is absent now" if whole else \
+            f"{table}: {', '.join(cols)} loaded last time, absent now"
+        progress(f"  note: {what}; the features that need it will be left out")
 
 
 def keep_if_same_portfolio(con: duckdb.DuckDBPyConnection, carried: tuple[list[str], list[str]], share: float,

@@ -42,6 +42,11 @@ class Source:
     columns: dict[str, str]  # contract column -> column name in the file
     raw_types: dict[str, str]  # contract column -> its DuckDB type in the file (VARCHAR for CSV)
     dialect: CsvDialect | None = None
+    unused: tuple[str, ...] = ()  # the file's columns the contract does not read
+
+    def respelled(self) -> dict[str, str]:
+        """{contract column: the file's header for it} where the header spells it another way."""
+        return {c: n for c, n in self.columns.items() if n.strip().lower() != c}
 
     @property
     def file(self) -> str | None:
@@ -85,6 +90,11 @@ def discover(con: duckdb.DuckDBPyConnection, folder: Path, max_line_bytes: int) 
     return sources
 
 
+def loose(name: str) -> str:
+    """A header as another export might spell it: 'User ID', 'userId', 'user-id' -> 'userid'."""
+    return re.sub(r"[^0-9a-z]", "", name.strip().lower())
+
+
 def _map_columns(t: Table, path: Path, names, types, dialect: CsvDialect | None) -> Source:
     by_lower: dict[str, tuple[str, str]] = {}
     for n, typ in zip(names, types):
@@ -92,6 +102,15 @@ def _map_columns(t: Table, path: Path, names, types, dialect: CsvDialect | None)
         if key in by_lower and key:
             raise IngestError(f"{path.name}: column '{key}' appears twice in the header")
         by_lower[key] = (n, typ)
+    # a contract column the header spells another way ('userId', 'Account ID') is read as itself,
+    # when exactly one header column spells it so and none has its own name
+    by_loose: dict[str, list[str]] = {}
+    for key in by_lower:
+        by_loose.setdefault(loose(key), []).append(key)
+    for col, _ in t.columns:
+        spelled = by_loose.get(loose(col), [])
+        if col not in by_lower and len(spelled) == 1 and spelled[0] not in {c for c, _ in t.columns}:
+            by_lower[col] = by_lower[spelled[0]]
     for col, _ in t.required:
         if col not in by_lower:
             raise IngestError(f"{path.name}: missing required column '{col}' "
@@ -100,7 +119,9 @@ def _map_columns(t: Table, path: Path, names, types, dialect: CsvDialect | None)
         if not any(c in by_lower for c in group):
             raise IngestError(f"{path.name}: needs one of the columns {', '.join(map(repr, group))}")
     cols = {c: by_lower[c][0] for c, _ in t.columns if c in by_lower}
-    return Source(t, path, cols, {c: by_lower[c][1] for c in cols}, dialect)
+    used = set(cols.values())
+    return Source(t, path, cols, {c: by_lower[c][1] for c in cols}, dialect,
+                  tuple(n for n in names if n not in used and n.strip()))
 
 
 def _parquet_schema(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[list[str], list[str]]:

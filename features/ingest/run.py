@@ -64,9 +64,11 @@ def ingest(folder: Path, db: Path, progress=print, traits: tuple[TraitSpec, ...]
                              for c, _ in src.table.columns])
             note = "absent (optional)" if src.path is None else f"{good:,} rows loaded, {bad:,} quarantined"
             progress(f"  {src.table.name:<12} {note}  ({time.perf_counter() - t0:.1f}s)")
+            _say_columns(src, progress)
             if src.table.name == contract.EVENTS and bounds.data_end is None:
                 bounds = replace(bounds, data_end=con.execute(
                     "select max(cast(occurred_at as date)) from events").fetchall()[0][0])
+        carry.say_lost_columns(con, progress)
         carry.keep_if_same_portfolio(con, carried, settings.same_portfolio_share, progress)
         quarantine.refuse_losses(con, run_id, sources, summary, settings, accept_quarantine, progress)
         con.execute("""insert into ingest_runs by name select $run_id as run_id, $started as started_at,
@@ -133,6 +135,18 @@ def _register_trait_values(con: duckdb.DuckDBPyConnection, traits: tuple[TraitSp
     rows = [[name, value] for t in traits for name, value, _ in t.score_rows()]
     if rows:
         con.executemany("insert into trait_values values (?, ?)", rows)
+
+
+def _say_columns(src, progress) -> None:
+    """Headers read under another spelling, and the file's columns nothing reads: one note each."""
+    if src.path is None:
+        return
+    if spelled := src.respelled():
+        progress(f"  note: {src.file}: reading " + ", ".join(f"'{n}' as {c}" for c, n in spelled.items()))
+    if src.unused:
+        shown = ", ".join(f"'{n[:40]}'" for n in src.unused[:6]) + (f" and {len(src.unused) - 6} more"
+                                                                   if len(src.unused) > 6 else "")
+        progress(f"  note: {src.file}: not read (no such column in the contract): {shown}")
 
 
 def _empty_columns(con, src, loaded: int, progress) -> set[str]:

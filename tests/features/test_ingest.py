@@ -186,3 +186,47 @@ def test_common_export_formats_parse(tmp_path):
     assert times == ["2026-03-31T08:00:00", "2026-03-30T09:15:00", "2026-03-31T10:00:00", "2026-03-31T10:00:00"]
     assert c2 == (12000.0, 3)
     assert bad == {5: "unparseable occurred_at: 31st of March", 1: "unparseable seats: 2.5"}
+
+
+def test_headers_spelled_another_way_are_read_as_the_contract_columns_and_said(tmp_path):
+    """'Account ID', 'userId', 'Occurred-At': another product's export of the same columns."""
+    tables = tiny_tables()
+    spelled = {"account_id": "Account ID", "user_id": "userId", "occurred_at": "Occurred-At"}
+    tables["events"] = [{spelled.get(k, k): v for k, v in row.items()} | {"browser": "x"} for row in tables["events"]]
+    lines: list[str] = []
+    ingest(write_source(tmp_path / "src", tables), tmp_path / "w.duckdb", progress=lines.append)
+    with connect(tmp_path / "w.duckdb", read_only=True) as con:
+        n, users = con.execute("select count(*), count(user_id) from events").fetchone()
+    assert n == len(tables["events"]) and users == sum(1 for r in tables["events"] if r.get("userId"))
+    said = "\n".join(lines)
+    reading = next(line for line in lines if "events.csv: reading" in line)
+    assert all(f"'{v}' as {k}" in reading for k, v in spelled.items())
+    assert "events.csv: not read (no such column in the contract): 'browser'" in said
+
+
+def test_a_header_spelled_two_ways_is_not_guessed(tmp_path):
+    tables = tiny_tables()
+    tables["events"] = [{("User ID" if k == "user_id" else k): v for k, v in row.items()} | {"userid": ""}
+                        for row in tables["events"]]
+    lines: list[str] = []
+    ingest(write_source(tmp_path / "src", tables), tmp_path / "w.duckdb", progress=lines.append)
+    with connect(tmp_path / "w.duckdb", read_only=True) as con:
+        assert con.execute("select count(user_id) from events").fetchone()[0] == 0  # neither is taken
+    assert "not read (no such column in the contract): 'User ID', 'userid'" in "\n".join(lines)
+
+
+def test_a_source_or_column_the_last_load_had_and_this_one_lacks_is_said(tmp_path):
+    tables = tiny_tables()
+    db = tmp_path / "w.duckdb"
+    ingest(write_source(tmp_path / "src1", tables), db, progress=quiet)
+    del tables["tickets"]
+    for row in tables["users"]:
+        del row["persona"]
+    lines: list[str] = []
+    ingest(write_source(tmp_path / "src2", tables), db, progress=lines.append)
+    said = "\n".join(lines)
+    assert "note: tickets was loaded last time and is absent now; the features that need it will be left out" in said
+    assert "note: users: persona loaded last time, absent now" in said
+    lines.clear()
+    ingest(write_source(tmp_path / "src3", tables), db, progress=lines.append)  # the same again: nothing lost
+    assert "loaded last time" not in "\n".join(lines)
