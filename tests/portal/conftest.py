@@ -24,6 +24,18 @@ def portal_db(scored_db, tmp_path, monkeypatch) -> Path:
     return db
 
 
+@pytest.fixture
+def unscored_db(sample_db, tmp_path, monkeypatch) -> Path:
+    """A private copy of the sample built up to health and never scored: a portfolio no churn
+    model could train on yet (too little history, no churned account)."""
+    db = tmp_path / "unscored.duckdb"
+    shutil.copy(sample_db, db)
+    monkeypatch.setenv("RADAR_DB", str(db))
+    monkeypatch.setenv("RADAR_APP_DB", f"sqlite:///{tmp_path / 'app.db'}")
+    monkeypatch.delenv("RADAR_AUTH", raising=False)
+    return db
+
+
 def open_page(page: str | None = None, role: str = "leader", owner: str | None = None, **query) -> AppTest:
     """Run the app as a new session would, signed in as `role` (a SAM with `owner`'s book),
     optionally on another page. Caches are never cleared: each test has its own warehouse path,

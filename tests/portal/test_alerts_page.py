@@ -182,13 +182,9 @@ def test_a_leader_downloads_the_portfolio_digest(signals_db, served):
     assert "## By owner" in served["digest_portfolio.md"].decode()
 
 
-def test_before_any_churn_score_the_alerts_that_need_no_model_are_shown_and_acted_on(sample_db, tmp_path, monkeypatch):
+def test_before_any_churn_score_the_alerts_that_need_no_model_are_shown_and_acted_on(unscored_db):
     from model import alerts
-    db = tmp_path / "unscored.duckdb"
-    shutil.copy(sample_db, db)  # features and health, never scored
-    monkeypatch.setenv("RADAR_DB", str(db))
-    monkeypatch.setenv("RADAR_APP_DB", f"sqlite:///{tmp_path / 'app.db'}")
-    monkeypatch.delenv("RADAR_AUTH", raising=False)
+    db = unscored_db
     with connect(db) as con:
         alerts.run(con, progress=lambda *a: None)
         raised = con.execute("select account_id, owner, kind, severity from alerts "

@@ -62,14 +62,9 @@ def test_the_csv_neutralises_formulas_from_the_data(signals_db, served):
     assert not names.str.startswith("=").any() and names.str.startswith("'=HYPERLINK").sum() >= 1
 
 
-def test_before_any_churn_score_the_expansion_signals_show(sample_db, tmp_path, monkeypatch):
-    import shutil
+def test_before_any_churn_score_the_expansion_signals_show(unscored_db):
     from model import alerts, expansion
-    db = tmp_path / "unscored.duckdb"
-    shutil.copy(sample_db, db)  # features and health, never scored
-    monkeypatch.setenv("RADAR_DB", str(db))
-    monkeypatch.setenv("RADAR_APP_DB", f"sqlite:///{tmp_path / 'app.db'}")
-    monkeypatch.delenv("RADAR_AUTH", raising=False)
+    db = unscored_db
     with connect(db) as con:
         out = alerts.run(con, progress=lambda *a: None)
         expansion.run(con, out["as_of"], progress=lambda *a: None)

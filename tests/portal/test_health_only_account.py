@@ -3,8 +3,6 @@ opens an account from the portfolio and reads why its health score is low, trait
 points that add up to what the account is below 100."""
 from __future__ import annotations
 
-import shutil
-
 import pandas as pd
 import pytest
 
@@ -12,16 +10,6 @@ from features.health import load_config
 from features.warehouse import connect
 from portal import health_breakdown
 from tests.portal.conftest import open_page, texts
-
-
-@pytest.fixture
-def unscored_db(sample_db, tmp_path, monkeypatch):
-    db = tmp_path / "unscored.duckdb"
-    shutil.copy(sample_db, db)  # features and health, never scored
-    monkeypatch.setenv("RADAR_DB", str(db))
-    monkeypatch.setenv("RADAR_APP_DB", f"sqlite:///{tmp_path / 'app.db'}")
-    monkeypatch.delenv("RADAR_AUTH", raising=False)
-    return db
 
 
 def latest_health(db) -> pd.DataFrame:

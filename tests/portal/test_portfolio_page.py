@@ -77,15 +77,9 @@ def test_the_portfolio_starts_without_heavy_imports(portal_db):
     assert out.strip().splitlines()[-1] == "[]"
 
 
-def test_without_a_churn_model_the_portfolio_shows_health_renewals_and_owners(sample_db, tmp_path, monkeypatch):
+def test_without_a_churn_model_the_portfolio_shows_health_renewals_and_owners(unscored_db):
     """A portfolio too small (or without a churned account) for `radar train`: health alone."""
-    import shutil
-    db = tmp_path / "unscored.duckdb"
-    shutil.copy(sample_db, db)  # features and health, never scored
-    monkeypatch.setenv("RADAR_DB", str(db))
-    monkeypatch.setenv("RADAR_APP_DB", f"sqlite:///{tmp_path / 'app.db'}")
-    monkeypatch.delenv("RADAR_AUTH", raising=False)
-    with connect(db, read_only=True) as con:
+    with connect(unscored_db, read_only=True) as con:
         health = con.execute("""select h.*, a.owner, f.arr from health h join accounts a using (account_id)
                                 join features f using (account_id, as_of)
                                 where as_of = (select max(as_of) from health)""").df()
