@@ -182,7 +182,7 @@ def test_a_leader_downloads_the_portfolio_digest(signals_db, served):
     assert "## By owner" in served["digest_portfolio.md"].decode()
 
 
-def test_before_any_churn_score_the_alerts_that_need_no_model_are_shown_and_acted_on(unscored_db):
+def test_before_any_churn_score_the_alerts_that_need_no_model_are_shown_with_the_digest(unscored_db, served):
     from model import alerts
     db = unscored_db
     with connect(db) as con:
@@ -198,3 +198,6 @@ def test_before_any_churn_score_the_alerts_that_need_no_model_are_shown_and_acte
     owner = crit["owner"].iat[0]
     sam = open_page(PAGE, role="sam", owner=owner)
     assert not sam.exception and shown_accounts(sam) <= set(account_names(db, owner).values())
+    sam.button(key="digest_prepare").click().run()
+    assert not sam.exception and not sam.error
+    assert "uses the rule-based health score" in served[f"digest_{owner.replace(' ', '_')}.md"].decode()
