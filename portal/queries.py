@@ -112,9 +112,8 @@ def health_portfolio(db: str, as_of=None) -> pd.DataFrame:
     """One row per account with a health score at `as_of` (default: the latest health date), worst
     health first (features/sql/marts/portfolio_health.sql): the portfolio while no account is scored."""
     latest = as_of if as_of is not None else query(db, "select max(as_of) as as_of from health")["as_of"].iat[0]
-    if pd.isna(latest):
-        return pd.DataFrame()
-    return query(db, HEALTH_PORTFOLIO_SQL.read_text(), {"as_of": latest})
+    # no health yet: no rows, with the columns every reader expects
+    return query(db, HEALTH_PORTFOLIO_SQL.read_text(), {"as_of": None if pd.isna(latest) else latest})
 
 
 def health_as_portfolio(db: str, as_of) -> pd.DataFrame:

@@ -22,7 +22,11 @@ if scored:
     latest = data.score_dates(db, stamp)[-1]
     options = access.visible(data.account_options(db, stamp, latest), who)
 else:  # no churn model yet: the accounts with a health score, worst first
-    options = access.visible(data.health_portfolio(db, stamp, data.app_stamp()), who)
+    options = data.health_portfolio(db, stamp, data.app_stamp())
+    if options.empty:
+        st.title("Account")
+        ui.stop_with("No account has a health score yet.", "radar features && radar health")
+    options = access.visible(options, who)
     latest = options["as_of"].iat[0] if len(options) else None
 ids = list(options["account_id"])
 wanted = st.query_params.get(state.ACCOUNT_PARAM)

@@ -135,3 +135,12 @@ def test_a_portfolio_without_tickets_or_touchpoints_is_told_what_the_health_scor
     assert "The health score can use at most" in said
     assert "Last CSM touchpoint needs the touchpoints file" in said and "need the kind column of tickets" in said
     assert "CSM pulse needs" not in said  # the portal sets manual traits whatever was loaded
+
+
+def test_a_health_table_with_no_rows_yet_says_so_on_every_page(unscored_db):
+    with connect(unscored_db) as con:
+        con.execute("delete from health")
+    for page, role in ((None, "leader"), ("views/account.py", "sam"), (None, "sam")):
+        at = open_page(page, role=role, owner="Avery Chen" if role == "sam" else None)
+        assert not at.exception
+        assert "health score" in texts(at, "info", "warning", "error", "markdown").lower()
