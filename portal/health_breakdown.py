@@ -58,8 +58,9 @@ def shown(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def summary(health_score, table: pd.DataFrame, top: int = 2) -> str:
-    """E.g. "Health 38 of 100: Active users over seats costs 30 points and DAU / MAU 22; no data
-    for Last CSM touchpoint." Nothing to say when no trait had data."""
+    """E.g. "Health 38 of 100: Active users over seats (55%) costs 30 points and DAU / MAU (12%)
+    costs 22 points; left out for lack of data: Last CSM touchpoint."
+    """
     if pd.isna(health_score):
         return "No health score: none of its traits has data for this account."
     costly = table[table["points_lost"].fillna(0) >= 1].head(top)
