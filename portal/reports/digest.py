@@ -211,12 +211,11 @@ def subject(d: Digest) -> str:
     return f"Account Radar weekly digest: {d.scope}, {len(d.act_on)} accounts to act on, {stake} ({_day(d.as_of)})"
 
 
-
 def _headline(d: Digest) -> str:
-    soon = f"{len(d.renewals)} renewing in the next {d.renewal_days} days ({money(sum(r['arr'] for r in d.renewals))})"
     if not d.scored:
-        return (f"{d.accounts:,} accounts, {money(d.arr)} ARR; {d.poor} in poor health "
-                f"({money(d.poor_arr)} ARR); {soon}.")
+        return (f"{d.accounts:,} accounts, {money(d.arr)} ARR; {d.poor} in poor health ({money(d.poor_arr)} ARR); "
+                f"{len(d.renewals)} renewing in the next {d.renewal_days} days "
+                f"({money(sum(r['arr'] for r in d.renewals))}).")
     change = "" if d.arr_at_risk_before is None else \
         f" ({'+' if d.arr_at_risk >= d.arr_at_risk_before else '-'}{money(abs(d.arr_at_risk - d.arr_at_risk_before))} since {_day(d.since)})"
     soon = sum(1 for r in d.renewals)
