@@ -177,7 +177,7 @@ def snapshot(con: duckdb.DuckDBPyConnection, as_of: dt.date, s: AlertSettings) -
     from model import dataset
     from model.settings import load_settings as model_settings
     require_table(con, "features", "radar features")
-    frame = con.execute("""select f.*, coalesce(a.name, f.account_id) as name, coalesce(a.owner, 'Unassigned') as owner
+    frame = con.execute("""select f.*, coalesce(a.name, f.account_id) as name, coalesce(a.owner, 'Unassigned') as owner  -- UNASSIGNED
                            from features as f left join accounts as a using (account_id)
                            where f.as_of = ? order by f.account_id""", [as_of]).df()
     snap = Snapshot(as_of, frame, dataset.catalog(con),
@@ -507,6 +507,9 @@ def week_start(d) -> pd.Timestamp:
     return t - pd.Timedelta(days=t.weekday())
 
 
+UNASSIGNED = "Unassigned"  # the owner of an account whose owner is not given
+
+
 def budget(alerts: pd.DataFrame, notified_this_week: dict[str, int], cap: int) -> pd.DataFrame:
     """Which critical alerts interrupt their owner this run: those not yet delivered in their episode
     (or back after an action, worse), open, ranked by ARR at risk within each owner, up to the
@@ -515,6 +518,7 @@ def budget(alerts: pd.DataFrame, notified_this_week: dict[str, int], cap: int) -
     out = alerts.copy()
     due = (out["severity"] == "critical") & (out["status"] == "open") & \
           (out["notified"].isna() | (out["back"] & (out["acted_at"] > out["notified"])))
+    due &= out["owner"] != UNASSIGNED  # nobody to interrupt: they stay critical, in the leaders' digest
     rank_by = out["arr_at_risk"].fillna(out["arr"]).fillna(0)
     order = out[due].assign(_r=rank_by[due]).sort_values(["owner", "_r", "account_id", "kind"],
                                                          ascending=[True, False, True, True])

@@ -57,6 +57,7 @@ class Digest:
         return sum(1 for a in self.act_on for x in a["alerts"] if x["capped"])
 
 
+UNASSIGNED = "Unassigned"  # the owner of an account whose owner is not given (queries and model.alerts alike)
 RISK_RANK = {"low": 0, "medium": 1, "high": 2}
 HEALTH_RANK = {"healthy": 0, "concerning": 1, "poor": 2}
 
@@ -198,6 +199,8 @@ def _health(x: dict) -> str:
 def _owner_line(d: Digest, o: dict) -> str:
     stake = (f"{money(o['arr_at_risk'])} at risk" if d.scored
              else f"{o['poor']} in poor health ({money(o['poor_arr'])} ARR)")
+    if o["owner"] == UNASSIGNED:  # nobody is told of their alerts but the leaders reading this
+        return f"{o['accounts']} accounts with no owner, {stake}, {o['critical']} to act on: give them an owner"
     return (f"{o['accounts']} accounts, {stake}, {o['critical']} to act on ({o['interrupting']} with this week's "
             f"alerts), {o['notes']} notes this week")
 

@@ -294,6 +294,13 @@ def test_at_most_the_cap_of_critical_alerts_interrupt_an_owner_the_largest_arr_a
     assert not out.loc["A9", "capped"] and out.loc["A9", "delivery"] == "digest"
 
 
+def test_accounts_without_an_owner_interrupt_nobody_and_use_no_budget():
+    rows = alert_rows(*[(f"U{i}", "silence", "critical", 70, 1000.0 * i, alerts.UNASSIGNED) for i in range(1, 6)])
+    out = budget(rows)
+    assert (out["delivery"] == "digest").all() and not out["capped"].any()
+    assert (out["severity"] == "critical").all()
+
+
 def test_alerts_that_already_interrupted_this_week_use_up_the_budget():
     rows = alert_rows(*[(f"A{i}", "silence", "critical", 70, 1000.0 * i) for i in range(1, 4)])
     out = budget(rows, {"Avery": 2}).set_index("account_id")

@@ -212,3 +212,12 @@ def test_a_digest_before_any_health_score_says_what_to_run(tmp_path, monkeypatch
         con.execute("create table accounts (account_id varchar, owner varchar)")
     with pytest.raises(ValueError, match=r"no account has a health score or a churn score yet: run `radar features`"):
         digest.build(str(db), appstore.engine())
+
+def test_accounts_without_an_owner_are_a_line_for_the_leaders_to_act_on(signals_db):
+    with connect(signals_db) as con:
+        con.execute("update accounts set owner = null where account_id in "
+                    "(select account_id from scores where as_of = (select max(as_of) from scores) "
+                    " order by account_id limit 5)")
+    md = digest.markdown(digest.build(str(signals_db), appstore.engine()))
+    line = next(x for x in md.splitlines() if x.startswith("- Unassigned:"))
+    assert "5 accounts with no owner" in line and "give them an owner" in line
