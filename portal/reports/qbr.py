@@ -213,6 +213,11 @@ TREND_ROWS = [("active_users_30d", "Active users (30 days)", "{:,.0f}"), ("seats
 INTERNAL_TRENDS = [("health_score", "Health score", "{:.0f}"), ("churn_probability", "Churn probability", "{:.0%}")]
 
 
+def _with_data(p: "QbrPack", rows):
+    """The trend rows with a figure at some snapshot (no churn-probability row before any model)."""
+    return [r for r in rows if r[0] in p.periods and p.periods[r[0]].notna().any()]
+
+
 def spark(values) -> str:
     v = pd.Series(values, dtype=float).dropna()
     if v.empty:
@@ -292,7 +297,7 @@ def _md_trends(p: QbrPack, which) -> list[str]:
         return []
     ends = [_day(e) for e in p.periods["as_of"]]  # the snapshot each column's figures come from
     rows = ["| As of | " + " | ".join(ends) + " | Trend |", "|---" * (len(ends) + 2) + "|"]
-    for col, label, fmt in which:
+    for col, label, fmt in _with_data(p, which):
         vals = p.periods[col]
         rows.append(f"| {label} | " + " | ".join(_num(v, fmt) for v in vals) + f" | {spark(vals)} |")
     return rows + [""]
@@ -349,11 +354,11 @@ def html(p: QbrPack) -> str:
                                           _num(w.attainment, "{:.0%}")] for w in p.workflows.itertuples()]))
         if title == "Value realisation and maturity" and not p.periods.empty:
             body.append(_html_table(["As of"] + [_day(x) for x in p.periods["as_of"]],
-                                    [[label] + [_num(v, fmt) for v in p.periods[col]] for col, label, fmt in TREND_ROWS]))
+                                    [[label] + [_num(v, fmt) for v in p.periods[col]] for col, label, fmt in _with_data(p, TREND_ROWS)]))
             body.append(f'<img alt="Trends" style="max-width:100%" src="data:image/png;base64,{_png(charts(p, internal=False))}">')
         if title.startswith("Internal") and not p.periods.empty:
             body.append(_html_table(["As of"] + [_day(x) for x in p.periods["as_of"]],
-                                    [[label] + [_num(v, fmt) for v in p.periods[col]] for col, label, fmt in INTERNAL_TRENDS]))
+                                    [[label] + [_num(v, fmt) for v in p.periods[col]] for col, label, fmt in _with_data(p, INTERNAL_TRENDS)]))
     style = ("body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;max-width:860px;margin:auto;color:#222}"
              "table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ddd;padding:3px 8px;font-size:13px}"
              "h2{font-size:17px;border-bottom:1px solid #ddd;margin-top:26px}")
@@ -405,7 +410,7 @@ def pdf(p: QbrPack) -> bytes:
             if title == "Value realisation and maturity" and not p.periods.empty:
                 write(f"The snapshots nearest each quarter's end, {_day(p.periods['as_of'].iat[0])} … "
                       f"{_day(p.periods['as_of'].iat[-1])}, oldest first (charts on the last page):", indent=0.15)
-                for col, label, fmt in TREND_ROWS:
+                for col, label, fmt in _with_data(p, TREND_ROWS):
                     write(f"{label}: " + " → ".join(_num(v, fmt) for v in p.periods[col]), indent=0.3)
         new_page()
         if not p.periods.empty:

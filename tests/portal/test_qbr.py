@@ -141,6 +141,7 @@ def test_before_any_churn_score_the_pack_is_made_from_usage_and_the_health_score
     md = qbr.markdown(p)
     assert [line[3:] for line in md.splitlines() if line.startswith("## ")] == OUTLINE
     assert f"Health score {health:.0f}" in md and "no churn model has scored this account yet" in md
+    assert "| Churn probability |" not in md  # no row of dashes before any model
     assert not set(re.findall(r"[A-Za-z]+", md)) & {"nan", "NaN", "NaT", "None"}
     assert "no churn model has scored this account yet" in qbr.html(p) and qbr.pdf(p).startswith(b"%PDF")
     with pytest.raises(LookupError, match="no active account 'NOPE'"):
