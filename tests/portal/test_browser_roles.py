@@ -125,6 +125,9 @@ def test_an_analyst_promotes_and_sees_the_new_champion(site):
         page.goto(site["url"])
         page.get_by_text("Highest ARR at risk").wait_for(timeout=90_000)
         page.get_by_role("link", name="Models").click()
+        runs = page.get_by_role("tab", name="Runs side by side")  # no backtest yet: the runs come first
+        runs.wait_for(timeout=90_000)
+        assert runs.get_attribute("aria-selected") == "true"
         page.get_by_text("Retrain & promote").click(timeout=90_000)
         page.get_by_text("Current champion: version 1").wait_for(timeout=60_000)
         page.get_by_role("button", name="Promote…").click()
