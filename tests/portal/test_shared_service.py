@@ -7,6 +7,7 @@ load pages in headless Chromium, and the SAM saves a trait during the refresh.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -65,7 +66,7 @@ def page_problems(page) -> list[str]:
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (apt-get install chromium)")
 @pytest.mark.skipif(not servers.nginx_available(), reason="nginx is not installed (apt-get install nginx-light)")
 def test_a_team_uses_the_portal_through_two_nightly_refreshes(scored_db, sample_source, mlflow_store, tmp_path):
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     db = tmp_path / "team.duckdb"
     shutil.copy(scored_db, db)
@@ -121,8 +122,15 @@ def test_a_team_uses_the_portal_through_two_nightly_refreshes(scored_db, sample_
         assert [rc for _, rc in results] == [0] * 8, (results, jobs_log.read_text()[-3000:])
         lead.goto(url)
         lead.get_by_text("Highest ARR at risk").wait_for(timeout=60_000)
-        arr_metric = lead.locator("[data-testid='stMetric']").filter(has_text="ARR").first.inner_text()
-        assert money(total_arr(db)) in arr_metric, arr_metric  # the new figures, without a restart
+        # the new figures, without a restart: the metric labelled exactly "ARR" (not "ARR at risk"),
+        # waited for while a rerun may still be replacing the page's elements
+        arr_metric = lead.locator("[data-testid='stMetric']").filter(
+            has=lead.locator("[data-testid='stMetricLabel']", has_text=re.compile(r"^\s*ARR\s*$"))).first
+        try:
+            expect(arr_metric).to_contain_text(money(total_arr(db)), timeout=60_000)
+        except AssertionError:
+            raise AssertionError(f"expected {money(total_arr(db))} in the ARR metric; the page said: "
+                                 + lead.locator("[data-testid='stMetric']").all_inner_texts().__repr__()) from None
         sam.goto(f"{url}/?account={other}")
         sam.get_by_text("another owner's book").wait_for(timeout=60_000)
         sam.goto(f"{url}/?account={mine}")
