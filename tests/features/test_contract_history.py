@@ -115,6 +115,27 @@ def test_contracts_signed_after_as_of_change_nothing(snap, tmp_path):
     pd.testing.assert_frame_equal(features_at(later, tmp_path)[FAMILY], snap[FAMILY])
 
 
+def test_seats_at_the_last_renewal_count_every_line_and_ignore_what_was_bought_mid_term(tmp_path):
+    """S: renewed from 100 to 80 seats, then a 5-seat pack mid-term. T: a first term booked twice,
+    no renewal yet. U: renewed with a 5-seat line beside the 10-seat main line."""
+    def seats(cid, account, start, end, n):
+        return contract(cid, account, start, end, 1000) | {"seats": str(n)}
+    t = {"contracts": [seats("s1", "S", "2024-01-01", "2024-12-31", 100),
+                       seats("s2", "S", "2025-01-01", "2025-12-31", 80),
+                       seats("s3", "S", "2025-06-01", "2025-12-31", 5),
+                       seats("t1", "T", "2025-01-01", "2025-12-31", 50),
+                       seats("t2", "T", "2025-01-01", "2025-12-31", 50),
+                       seats("u1", "U", "2024-02-01", "2025-01-31", 10),
+                       seats("u2", "U", "2025-02-01", "2026-01-31", 10),
+                       seats("u3", "U", "2025-02-01", "2026-01-31", 5)],
+         "accounts": [{"account_id": a, "name": a} for a in "STU"],
+         "events": [{"account_id": a, "occurred_at": "2025-10-01 10:00:00", "event_type": "login"} for a in "STU"]}
+    got = features_at(t, tmp_path)["seat_change_last_renewal"]
+    assert got["S"] == pytest.approx(80 / 100 - 1)  # not the seat pack against the main line
+    assert pd.isna(got["T"])  # a second booking is not a renewal
+    assert got["U"] == pytest.approx(15 / 10 - 1)
+
+
 def test_without_a_billing_period_the_feature_is_left_out(tmp_path):
     t = tables()
     for c in t["contracts"]:

@@ -1,5 +1,8 @@
 -- grain: one row per (account_id, as_of) in the spine; contracts that started on or before as_of
--- reads: spine, stg_contracts
+-- seat_change_last_renewal: licensed seats of every line in force just after the last renewal
+-- (base/contract_changes.sql) against just before it; an add-on or a second booking mid-term
+-- is not a renewal, and a first term has none
+-- reads: spine, stg_contracts, contract_changes
 with known as (
     select s.account_id, s.as_of, c.contract_id, c.start_date, c.end_date, c.arr, c.seats, c.discount,
            (c.start_date <= s.as_of and (c.end_date is null or c.end_date >= s.as_of)) as covers_now,
@@ -8,11 +11,12 @@ with known as (
     from spine as s
     join stg_contracts as c on c.account_id = s.account_id and c.start_date <= s.as_of
 ),
-seat_history as (
-    -- seat-bearing contracts in order of start: the latest against the one before it
-    select account_id, as_of, seats,
-           row_number() over (partition by account_id, as_of order by start_date desc, contract_id desc) as newest
-    from known where seats is not null
+renewals as (
+    select s.account_id, s.as_of, ch.seats_prior, ch.seats_after,
+           row_number() over (partition by s.account_id, s.as_of order by ch.change_day desc) as recency
+    from spine as s
+    join contract_changes as ch on ch.account_id = s.account_id and ch.change_day <= s.as_of
+    where ch.is_renewal = 1
 ),
 totals as (
     select account_id, as_of,
@@ -28,7 +32,7 @@ totals as (
 )
 select t.account_id, t.as_of, t.arr, t.seats, t.tenure_days, t.days_to_renewal, t.discount,
        case when t.arr_year_ago > 0 then t.arr / t.arr_year_ago - 1 end as arr_change_12m,
-       case when prev.seats > 0 then cast(cur.seats as double) / prev.seats - 1 end as seat_change_last_renewal
+       case when r.seats_prior > 0 then cast(r.seats_after as double) / r.seats_prior - 1 end
+           as seat_change_last_renewal
 from totals as t
-left join seat_history as cur on cur.account_id = t.account_id and cur.as_of = t.as_of and cur.newest = 1
-left join seat_history as prev on prev.account_id = t.account_id and prev.as_of = t.as_of and prev.newest = 2
+left join renewals as r on r.account_id = t.account_id and r.as_of = t.as_of and r.recency = 1
