@@ -88,7 +88,10 @@ def trait_score(values: pd.Series, healthy: float, poor: float) -> pd.Series:
 
 
 def tier(score: pd.Series, cfg: HealthConfig) -> pd.Series:
-    out = np.select([score >= cfg.healthy_at, score >= cfg.poor_below, score.notna()],
+    """The tier of each score as people read it: every page and report shows the score as a whole
+    number, so 39.9 (shown 40) is concerning and 69.7 (shown 70) healthy, never '40 (poor)'."""
+    shown = score.round(0)
+    out = np.select([shown >= cfg.healthy_at, shown >= cfg.poor_below, score.notna()],
                     ["healthy", "concerning", "poor"], "unknown")
     return pd.Series(out, index=score.index)
 

@@ -70,10 +70,13 @@ def test_a_manual_trait_older_than_its_stale_days_counts_as_missing(age, stale):
     assert h.coverage == (0.5 if stale else 1.0)
 
 
-@pytest.mark.parametrize("usage, tier", [(0.8, "healthy"), (0.68, "healthy"), (0.679, "concerning"),
-                                         (0.56, "concerning"), (0.559, "poor"), (np.nan, "unknown")])
-def test_tiers_at_their_boundaries(usage, tier):
-    # usage 0.68 scores exactly 70 (healthy from 70), 0.56 exactly 40 (poor below 40)
+@pytest.mark.parametrize("usage, tier", [(0.8, "healthy"), (0.68, "healthy"), (0.6788, "healthy"),
+                                         (0.6776, "concerning"), (0.56, "concerning"), (0.5596, "concerning"),
+                                         (0.5576, "poor"), (np.nan, "unknown")])
+def test_tiers_at_their_boundaries_as_the_score_is_shown(usage, tier):
+    # usage 0.68 scores exactly 70 (healthy from 70), 0.56 exactly 40 (poor below 40); a score is
+    # shown as a whole number, so 69.7 (0.6788) reads 70 and is healthy, 39.9 (0.5596) reads 40 and
+    # is concerning, 69.4 and 39.4 read 69 and 39
     h = health.score(frame(usage=[usage]), rules(USAGE, healthy_at=70, poor_below=40)).iloc[0]
     assert h.health_tier == tier
 
