@@ -43,27 +43,32 @@ def _describe(reasons: list[tuple]) -> str:
 def refuse_losses(con: duckdb.DuckDBPyConnection, run_id: str, sources: list[Source],
                   summary: dict[str, tuple[int, int]], settings: IngestSettings, accept: bool, progress=print) -> None:
     """Raise QuarantineExceeded when a required table is empty, or (unless `accept`) when a table
-    lost more than `settings.max_share` of its rows; say the top reasons first."""
+    lost more than `settings.max_share` of its rows; say the top reasons first. A table that loads
+    despite bad rows gets one line: how many and why (its top reasons, with an example value)."""
     problems, empty = [], []
     for src in sources:
         good, bad = summary.get(src.table.name, (0, 0))
         if src.path is None or not bad:
             continue
         share = bad / (good + bad)
-        if (src.table.is_required and good == 0) or (share > settings.max_share and not accept):
-            reasons = top_reasons(con, run_id, src.table.name)
-            progress(f"  {src.file}: {bad:,} of {good + bad:,} rows quarantined ({share:.1%}):")
-            for kind, rows, example in top_reasons(con, run_id, src.table.name, 10):
-                progress(f"    {rows:>12,}  {kind}" + (f"  e.g. {example[:60]!r}" if example else ""))
-            hint = _id_hint(con, src, reasons, run_id,
-                            next((x for x in sources if x.table.name == "accounts" and x.path), None))
-            if hint:
-                progress(f"  hint: {hint}")
-            what = (f"{src.file} lost all {bad:,} rows and {src.table.name} is required" if good == 0 and src.table.is_required
-                    else f"{src.file} lost {bad:,} of {good + bad:,} rows ({share:.1%})")
-            fix = (f" (decimal_separator in {INGEST_TOML.name} says which: '.' or ',')"
-                   if any(kind.startswith("ambiguous decimal separator") for kind, _, _ in reasons) else "")
-            (empty if good == 0 and src.table.is_required else problems).append(f"{what}: {_describe(reasons)}{fix}")
+        if not ((src.table.is_required and good == 0) or (share > settings.max_share and not accept)):
+            # loaded anyway: say why rows were left out, not only how many
+            progress(f"  {src.file}: {bad:,} of {good + bad:,} rows quarantined ({share:.1%}): "
+                     f"{_describe(top_reasons(con, run_id, src.table.name))}")
+            continue
+        reasons = top_reasons(con, run_id, src.table.name)
+        progress(f"  {src.file}: {bad:,} of {good + bad:,} rows quarantined ({share:.1%}):")
+        for kind, rows, example in top_reasons(con, run_id, src.table.name, 10):
+            progress(f"    {rows:>12,}  {kind}" + (f"  e.g. {example[:60]!r}" if example else ""))
+        hint = _id_hint(con, src, reasons, run_id,
+                        next((x for x in sources if x.table.name == "accounts" and x.path), None))
+        if hint:
+            progress(f"  hint: {hint}")
+        what = (f"{src.file} lost all {bad:,} rows and {src.table.name} is required" if good == 0 and src.table.is_required
+                else f"{src.file} lost {bad:,} of {good + bad:,} rows ({share:.1%})")
+        fix = (f" (decimal_separator in {INGEST_TOML.name} says which: '.' or ',')"
+               if any(kind.startswith("ambiguous decimal separator") for kind, _, _ in reasons) else "")
+        (empty if good == 0 and src.table.is_required else problems).append(f"{what}: {_describe(reasons)}{fix}")
     if empty:
         raise QuarantineExceeded("; ".join(empty + problems) + "; the previous warehouse is kept: fix the source files")
     if problems:

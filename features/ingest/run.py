@@ -69,6 +69,7 @@ def ingest(folder: Path, db: Path, progress=print, traits: tuple[TraitSpec, ...]
                 bounds = replace(bounds, data_end=con.execute(
                     "select max(cast(occurred_at as date)) from events").fetchall()[0][0])
         carry.say_lost_columns(con, progress)
+        _say_uncontracted(con, progress)
         carry.keep_if_same_portfolio(con, carried, settings.same_portfolio_share, progress)
         quarantine.refuse_losses(con, run_id, sources, summary, settings, accept_quarantine, progress)
         con.execute("""insert into ingest_runs by name select $run_id as run_id, $started as started_at,
@@ -157,7 +158,24 @@ def _empty_columns(con, src, loaded: int, progress) -> set[str]:
         return set()
     counts = con.execute(f"select {', '.join(f'count({c})' for c in cols)} from {src.table.name}").fetchall()[0]
     empty = [c for c, n in zip(cols, counts) if n == 0]
+    named = dict(zip(cols, counts)).get("user_id", 0)
+    if src.table.name == contract.EVENTS and 0 < named < loaded:
+        progress(f"  note: {src.file}: {loaded - named:,} of {loaded:,} events ({1 - named / loaded:.1%}) name no "
+                 "user_id: they count toward the account's events, not toward anyone's activity (active users, "
+                 "never logged in)")
     if empty:
         progress(f"  note: {src.file}: {', '.join(empty)} {'is' if len(empty) == 1 else 'are'} empty in every row; "
                  "treated as absent")
     return set(empty)
+
+
+def _say_uncontracted(con, progress) -> None:
+    """Accounts no contract names: no snapshot, score or portfolio figure includes them until one
+    is loaded, so say how many (and a few ids) instead of letting them vanish."""
+    rows = con.execute("""select account_id from accounts as a
+                          where not exists (select 1 from contracts as c where c.account_id = a.account_id)
+                          order by account_id""").fetchall()
+    if rows:
+        ids = ", ".join(r[0] for r in rows[:5]) + (f" and {len(rows) - 5:,} more" if len(rows) > 5 else "")
+        progress(f"  note: {len(rows):,} of the accounts have no contract ({ids}): no snapshot, score or "
+                 "portfolio figure includes them until a contract names them")

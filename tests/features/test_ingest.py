@@ -79,7 +79,13 @@ def test_bad_rows_go_to_quarantine_with_file_row_and_reason(tmp_path, capsys):
     tables["traits"].append({"account_id": "A", "as_of": "2026-03-02", "trait": "pulse", "value": "great"})
     db = tmp_path / "w.duckdb"
     assert cli.main(["ingest", str(write_source(tmp_path / "src", tables)), "--db", str(db), "--accept-quarantine"]) == 0
-    assert "7 rows quarantined" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "7 rows quarantined" in out
+    # a load that goes on still says, per file, why rows were left out
+    said = {line.split(":")[0].strip(): line for line in out.splitlines() if "rows quarantined (" in line}
+    assert "unparseable occurred_at 1 (e.g. 'not a time')" in said["events.csv"]
+    assert "unknown account 1 (e.g. 'ZZZ')" in said["events.csv"] and "missing event_type 1" in said["events.csv"]
+    assert "negative arr 1 (e.g. '-5')" in said["contracts.csv"] and "invalid pulse value 1" in said["traits.csv"]
     with connect(db) as con:
         q = con.execute("select file, row_number, reason, row_json from quarantine order by file, row_number").fetchall()
         kinds = con.execute("select table_name, reason_kind from quarantine where file = 'events.csv' "
@@ -230,3 +236,24 @@ def test_a_source_or_column_the_last_load_had_and_this_one_lacks_is_said(tmp_pat
     lines.clear()
     ingest(write_source(tmp_path / "src3", tables), db, progress=lines.append)  # the same again: nothing lost
     assert "loaded last time" not in "\n".join(lines)
+
+
+def test_accounts_without_a_contract_and_events_without_a_user_are_said_not_left_to_vanish(tmp_path):
+    tables = tiny_tables()
+    tables["accounts"].append({"account_id": "C", "name": "Cobalt", "owner": "Avery", "segment": "SMB"})
+    tables["events"].append({"account_id": "A", "user_id": "", "occurred_at": "2026-03-30 10:00:00",
+                             "event_type": "export"})
+    said: list[str] = []
+    ingest(write_source(tmp_path / "src", tables), tmp_path / "w.duckdb", progress=said.append)
+    n = len(tables["events"])
+    assert any(f"events.csv: 1 of {n} events ({1 / n:.1%}) name no user_id" in line for line in said), said
+    assert any("1 of the accounts have no contract (C)" in line for line in said), said
+    with connect(tmp_path / "w.duckdb") as con:  # said, and still loaded
+        assert con.execute("select count(*) from accounts where account_id = 'C'").fetchall()[0][0] == 1
+        assert con.execute("select count(*) from events").fetchall()[0][0] == n
+
+
+def test_a_portfolio_with_a_user_on_every_event_and_a_contract_for_every_account_gets_neither_note(tmp_path):
+    said: list[str] = []
+    ingest(write_source(tmp_path / "src", tiny_tables()), tmp_path / "w.duckdb", progress=said.append)
+    assert not [line for line in said if "name no user_id" in line or "have no contract" in line]
