@@ -18,6 +18,7 @@ class PortalSettings:
     active_within_days: int
     recent_rows: int
     top_links: int
+    platform_share_at: float
 
 
 @lru_cache(maxsize=1)
@@ -28,4 +29,4 @@ def load_settings(path: Path = CONFIG) -> PortalSettings:
         stale_after_days=raw["freshness"]["stale_after_days"], low_coverage=raw["freshness"]["low_coverage"],
         compare_days=raw["compare"]["days_back"], renewal_windows=tuple(raw["renewals"]["windows_days"]),
         active_within_days=raw["account"]["active_within_days"], recent_rows=raw["account"]["recent_rows"],
-        top_links=raw["portfolio"]["top_links"])
+        top_links=raw["portfolio"]["top_links"], platform_share_at=raw["activity"]["platform_share_at"])

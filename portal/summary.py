@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from features.catalog import display_name
+from portal.settings import load_settings
 
 
 def _plural(n: int, word: str) -> str:
@@ -45,11 +46,12 @@ def account_summary(personas: pd.DataFrame, activity: pd.DataFrame, workflows: p
         clauses.append("the most frequent activity in the last 30 days: " + _listing(
             [f"{int(r.events):,} {display_name(r.event_type)}" for r in busiest.itertuples()]))
     elif len(activity):
-        people = activity[activity["platform_share"] < 0.5].sort_values("events", ascending=False).head(3)
+        at = load_settings().platform_share_at
+        people = activity[activity["platform_share"] < at].sort_values("events", ascending=False).head(3)
         if len(people):
             clauses.append("they mostly used " + _listing([f"{display_name(r.event_type)} ({int(r.events):,})"
                                                          for r in people.itertuples()]))
-        platform = activity[activity["platform_share"] >= 0.5].sort_values("quantity", ascending=False).head(2)
+        platform = activity[activity["platform_share"] >= at].sort_values("quantity", ascending=False).head(2)
         if len(platform):
             clauses.append("automated activity: " + _listing([f"{int(r.quantity):,} {display_name(r.event_type)}"
                                                                for r in platform.itertuples()]))

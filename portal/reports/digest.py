@@ -101,6 +101,9 @@ def build(db: str, eng, owner: str | None = None, today: dt.date | None = None,
     now = frame(db, as_of)
     before = frame(db, since) if since is not None else None
     if owner is not None:
+        # an owner as the CRM spells them, whatever case and spacing the command line used
+        spelled = {" ".join(str(o).split()).casefold(): o for o in set(now["owner"].dropna())}
+        owner = spelled.get(" ".join(owner.split()).casefold(), owner)
         if owner not in set(now["owner"]):
             raise ValueError(f"no {'scored' if scored else 'active'} account is owned by {owner!r}; "
                              f"owners: {', '.join(sorted(set(now['owner'])))}")

@@ -24,6 +24,7 @@ import pandas as pd
 from features.catalog import display_name, money
 from portal import queries, safe, signals
 from portal.reports import settings as config
+from portal.settings import load_settings
 from portal.summary import account_summary
 
 PERIOD_DAYS = 91  # a quarter: 13 weeks ending on the pack's date, so every period is the same length
@@ -96,6 +97,10 @@ def _outcome_events(db: str, account_id: str, as_of, n: int) -> pd.DataFrame:
                           "span": PERIOD_DAYS * max(n, 5)})
 
 
+def _people(n: int) -> str:
+    return f"{n:,} {'person' if n == 1 else 'people'}"
+
+
 def _outcomes(events: pd.DataFrame, workflows: dict[str, str], as_of, top: int, users_known: bool = True) -> list[str]:
     """What the platform produced: platform-delivered events and critical workflows done, in the
     latest quarter against the one before and a year before. Where the events name no users at all
@@ -105,7 +110,7 @@ def _outcomes(events: pd.DataFrame, workflows: dict[str, str], as_of, top: int, 
     latest = events[events["k"] == 0]
     if not users_known:
         return _busiest(events, latest, as_of, top)
-    platform = latest[latest["platform_share"] >= 0.5]["event_type"]
+    platform = latest[latest["platform_share"] >= load_settings().platform_share_at]["event_type"]
     chosen = latest[latest["event_type"].isin(set(platform) | set(workflows))] \
         .sort_values("quantity", ascending=False).head(top)["event_type"]
     out = []
@@ -119,7 +124,7 @@ def _outcomes(events: pd.DataFrame, workflows: dict[str, str], as_of, top: int, 
         if by_platform:
             out.append(f"The platform delivered {now:,.0f} {display_name(et)} in the quarter to {_day(as_of)}{tail}.")
         else:
-            out.append(f"{workflows[et]}: {display_name(et)} {now:,.0f} times by {int(g['people'].get(0, 0))} people "
+            out.append(f"{workflows[et]}: {display_name(et)} {now:,.0f} times by {_people(int(g['people'].get(0, 0)))} "
                        f"in the quarter to {_day(as_of)}{tail}.")
     return out or ["None of the critical workflows or platform deliveries occurred in the last quarter."]
 

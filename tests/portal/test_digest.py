@@ -47,6 +47,14 @@ def test_the_cap_holds_and_every_capped_critical_alert_is_in_the_digest(signals_
     assert set(zip(critical["account_id"], critical["evidence"])) <= listed
 
 
+def test_an_owner_typed_in_another_case_or_spacing_gets_their_own_digest(signals_db):
+    owner = busiest_owner(signals_db)
+    typed = "  " + "  ".join(owner.lower().split()) + " "
+    got = digest.build(str(signals_db), appstore.engine(), typed)
+    assert got.owner == owner and got.scope == f"{owner}'s book"
+    assert links(digest.markdown(got)) == links(digest.markdown(digest.build(str(signals_db), appstore.engine(), owner)))
+
+
 def test_a_sams_digest_holds_only_their_book(signals_db):
     owner = busiest_owner(signals_db)
     text = digest.markdown(digest.build(str(signals_db), appstore.engine(), owner))

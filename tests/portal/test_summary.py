@@ -35,6 +35,15 @@ def test_without_user_ids_activity_is_not_called_the_platforms():
         "and 50 API calls.")
 
 
+def test_an_export_that_drops_user_ids_from_half_of_ordinary_actions_keeps_them_peoples():
+    personas = pd.DataFrame({"persona": ["analyst"], "registered": [4], "active_30d": [3]})
+    activity = pd.DataFrame({"event_type": ["report_created", "message_sent"], "events": [344, 900],
+                             "quantity": [344, 900], "platform_share": [0.52, 1.0]})
+    said = account_summary(personas, activity, pd.DataFrame())
+    assert "they mostly used reports created (344)" in said
+    assert "automated activity: 900 messages sent by the platform" in said and "reports created by" not in said
+
+
 def test_users_without_a_persona_are_named_as_such():
     personas = pd.DataFrame({"persona": ["unknown", "admin"], "registered": [19, 1], "active_30d": [18, 1]})
     assert account_summary(personas, pd.DataFrame(), pd.DataFrame()).startswith(
