@@ -637,7 +637,19 @@ def run(con: duckdb.DuckDBPyConnection, as_of: dt.date | None = None, all_dates:
     return {"as_of": target, "dates": len(todo), "alerts": len(last),
             "by_severity": {k: int(counts.get(k, 0)) for k in reversed(SEVERITIES)},
             "notified": int((last["delivery"] == "notify").sum()), "capped": int(last["capped"].sum()),
+            "quiet": _quiet_critical(last),
             "accounts": int(last["account_id"].nunique()), "skipped": kinds.loc[~kinds["ran"], "kind"].tolist()}
+
+
+def _quiet_critical(last: pd.DataFrame) -> dict[str, int]:
+    """The critical alerts that interrupt nobody this run and are not over the budget, by why: on
+    an account without an owner, sent earlier in their episode, or (never sent) acknowledged,
+    snoozed or dismissed by their owner."""
+    crit = last[(last["severity"] == "critical") & (last["delivery"] != "notify") & ~last["capped"].astype(bool)]
+    unowned = crit["owner"] == UNASSIGNED
+    sent = ~unowned & crit["notified"].notna()
+    return {"sent earlier": int(sent.sum()), "acknowledged, snoozed or dismissed": int((~unowned & ~sent).sum()),
+            "without an owner": int(unowned.sum())}
 
 
 # --- reading back ---------------------------------------------------------------------------------

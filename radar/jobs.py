@@ -136,7 +136,9 @@ def alerts(db: Path, as_of: dt.date | None, all_dates: bool, say: Say, wait: boo
         signals = expansion.run(con, out["as_of"], progress=say)
     n = out["by_severity"]
     say(f"alerts at {out['as_of']}: {n['critical']} critical ({out['notified']} interrupt their owners this week, "
-        f"{out['capped']} over the weekly budget go to the digest), {n['warning']} warnings, {n['info']} for "
+        f"{out['capped']} over the weekly budget go to the digest"
+        + "".join(f", {k} {why}" for why, k in out.get("quiet", {}).items() if k)
+        + f"), {n['warning']} warnings, {n['info']} for "
         f"information, on {out['accounts']} accounts" + (f" ({out['dates']} snapshots replayed)" if all_dates else "")
         + f"; expansion: {signals['signals']} signals on {signals['accounts']} accounts, {money(signals['amount'])} "
         f"estimated [{time.perf_counter() - t0:.1f}s]")

@@ -403,9 +403,15 @@ def test_a_dismissed_alert_stays_set_aside_at_later_runs_until_worse(replayed, s
     shutil.copy(scored_db, db)
     with connect(db) as con:
         alerts.run(con, as_of=pd.Timestamp(dates[-2]).date(), all_dates=True, progress=lambda *a: None)
-        alerts.run(con, as_of=pd.Timestamp(dates[-1]).date(), actions=acts, today=pd.Timestamp(dates[-1]).date(),
-                   progress=lambda *a: None)
+        said = alerts.run(con, as_of=pd.Timestamp(dates[-1]).date(), actions=acts, today=pd.Timestamp(dates[-1]).date(),
+                          progress=lambda *a: None)
         stored = alerts.latest(con)
+    # the summary line's parts add up to the critical count, the dismissed ones said as such
+    crit = alerts.resolve(stored, acts, pd.Timestamp(dates[-1]).date(), S).query("severity == 'critical'")
+    assert said["by_severity"]["critical"] == said["notified"] + said["capped"] + sum(said["quiet"].values())
+    acted = int(((crit["status"] != "open") & (crit["owner"] != alerts.UNASSIGNED)).sum())
+    assert acted > 0, "the sample should have critical alerts dismissed at the last run"
+    assert said["quiet"]["sent earlier"] + said["quiet"]["acknowledged, snoozed or dismissed"] >= acted
     now = alerts.resolve(stored, acts, pd.Timestamp(dates[-1]).date(), S).merge(
         pairs.assign(worse=worse.to_numpy())[["account_id", "kind", "worse"]], on=["account_id", "kind"])
     assert (now.loc[~now["worse"], "status"] == "dismissed").all() and not now.loc[~now["worse"], "back"].any()
