@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Sequence
 
-from features.catalog import Feature, event_type_features, persona_feature, slugs, workflow_feature
+from features.catalog import Feature, event_type_features, persona_feature, slug, slugs, workflow_feature
 from features.runner import BaseRunner
 from features.settings import PipelineSettings
 
@@ -84,11 +84,11 @@ def layout(runner: BaseRunner, s: PipelineSettings, catalog: dict[str, Feature],
             side_by_side(family, f"f{i}")
 
     tracked = sorted(r[0] for r in runner.rows("select event_type from tracked_event_types"))
-    keys = slugs(tracked)
+    type_keys = slugs(tracked)
     for t in tracked:
-        catalog.update({f.name: f for f in event_type_features(t, keys[t])})
-    counts = [(f"evt_{keys[t]}_30d", t, "events_recent") for t in tracked]
-    trends = [(f"evt_{keys[t]}_trend", t, "trend") for t in tracked]
+        catalog.update({f.name: f for f in event_type_features(t, type_keys[t])})
+    counts = [(f"evt_{type_keys[t]}_30d", t, "events_recent") for t in tracked]
+    trends = [(f"evt_{type_keys[t]}_trend", t, "trend") for t in tracked]
     ctes.append(_pivot("evt", "event_types", "event_type", counts + trends))
     joins.append("left join evt on evt.account_id = s.account_id and evt.as_of = s.as_of")
     # an event type with no events in the window is a count of zero
@@ -117,6 +117,10 @@ def layout(runner: BaseRunner, s: PipelineSettings, catalog: dict[str, Feature],
     side_by_side("derived", "derived")
 
     kept, notes = _keep_available(select, catalog, have)
+    if alike := [t for t in tracked if type_keys[t] != slug(t)]:
+        notes.append("note: event types that differ only in spelling are counted apart, each feature naming its "
+                     "spelling: " + ", ".join(f"'{t}'" for t in alike) + "; if they are one action, have the "
+                     "export spell it one way")
     skipped = [w.name for w in s.workflows if w.name not in present]
     if skipped and "users.persona" in have:
         notes.append(f"note: workflows left out, their event type is not in the data: {', '.join(skipped)}")

@@ -111,6 +111,8 @@ def display_name(event_type: str) -> str:
 def event_type_features(event_type: str, key: str | None = None) -> list[Feature]:
     """The per-type count and trend; `key` is the type's slug among the tracked ones (see `slugs`)."""
     s, name = key or slug(event_type), display_name(event_type)
+    if s != slug(event_type):  # spellings that read alike ("Report Viewed", "report.viewed"): say which
+        name = f"{name} ('{event_type}')"
     title = name[:1].upper() + name[1:]
     return [
         Feature(f"evt_{s}_30d", "usage", f"{title} in the last 30 days", "events",

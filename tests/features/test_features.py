@@ -139,10 +139,16 @@ def test_event_types_whose_names_clash_as_columns_each_keep_their_own_features(t
         e["event_type"] = names[i % len(names)]
     db = tmp_path / "clash.duckdb"
     ingest(write_source(tmp_path / "src", tables), db, progress=quiet)
+    said: list[str] = []
     with connect(db) as con:
-        frame = pipeline.run(con, progress=quiet)
-        cat = con.execute("select name from feature_catalog").df()
+        frame = pipeline.run(con, progress=said.append)
+        cat = con.execute("select name, description from feature_catalog").df()
     per_type = sorted(c for c in frame.columns if c.startswith("evt_") and c.endswith("_30d"))
+    # the two that read alike say which spelling each counts, and the build says they were kept apart
+    alike = cat[cat["name"].str.startswith("evt_dashboard_viewed_") & cat["name"].str.endswith("_30d")]
+    assert sorted(alike["description"]) == ["Dashboards viewed ('Dashboard Viewed') in the last 30 days",
+                                            "Dashboards viewed ('dashboard.viewed') in the last 30 days"]
+    assert any("differ only in spelling" in line and "'Dashboard Viewed'" in line for line in said), said
     assert len(per_type) == 4 and "evt_ログイン_30d" in per_type and "evt_レポート_30d" in per_type
     assert not any(c.endswith("_1") for c in frame.columns)
     assert cat["name"].is_unique and set(per_type) <= set(cat["name"])
