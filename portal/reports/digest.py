@@ -254,6 +254,11 @@ def _moves_text(d: Digest, esc, link) -> list[str]:
     return lines
 
 
+
+def _clause(evidence) -> str:
+    """An alert's evidence as a clause of a '; '-joined line: its own full stop dropped ('.;' reads badly)."""
+    return str(evidence).rstrip().rstrip(".")
+
 def markdown(d: Digest, m=safe.md_doc) -> str:
     """The digest as Markdown: every data-borne string escaped (`m`: safe.md_doc for a file, which
     leaves plain punctuation alone; safe.md to show it in the portal), links URL-encoded."""
@@ -290,7 +295,7 @@ def markdown(d: Digest, m=safe.md_doc) -> str:
             for p in d.plays] or ["- None."]
     if d.watch:
         out += ["", "## Worth a look (warnings)", ""]
-        out += [f"- {link(w)}: " + "; ".join(f"{m(x['label'])}: {m(x['evidence'])}" for x in w["alerts"]) for w in d.watch]
+        out += [f"- {link(w)}: " + "; ".join(f"{m(x['label'])}: {m(_clause(x['evidence']))}" for x in w["alerts"]) for w in d.watch]
         if d.watch_more:
             out.append(f"- and {d.watch_more} more accounts on the Alerts page.")
     if d.owners:
@@ -347,7 +352,7 @@ def html(d: Digest) -> str:
                        + (f": {e(str(p['note']))}" if p["note"] else "") for p in d.plays]))
     if d.watch:
         body.append("<h2>Worth a look (warnings)</h2>")
-        body.append(items([f"{link(w)}: " + "; ".join(f"{e(x['label'])}: {e(str(x['evidence']))}" for x in w["alerts"])
+        body.append(items([f"{link(w)}: " + "; ".join(f"{e(x['label'])}: {e(_clause(x['evidence']))}" for x in w["alerts"])
                            for w in d.watch] + ([f"and {d.watch_more} more accounts on the Alerts page."]
                                                 if d.watch_more else [])))
     if d.owners:

@@ -87,6 +87,9 @@ def test_the_markdown_file_reads_as_plain_sentences_without_backslashes(signals_
     assert evidence and any("%" in line for line in evidence)
     for mark in ("\\%", "\\(", "\\-", "\\.", "\\'", "\\$", "\\:", "\\;"):
         assert mark not in md, f"{mark} in the digest file"
+    # an account's alerts on one line read as clauses: never "... 0 of 100.; No CSM contact"
+    joined = [line for line in md.splitlines() if line.startswith("- [") and "; " in line]
+    assert joined and not [line for line in joined if ".;" in line]
 
 
 def test_notes_and_plays_of_the_week_show_and_older_ones_do_not(signals_db):
