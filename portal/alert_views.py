@@ -109,6 +109,9 @@ def action_form(who: Identity, alerts: pd.DataFrame, prefix: str) -> None:
             st.error(f"Not saved: the store could not be written ({str(e).splitlines()[0]}). Try again in a minute.")
         else:
             st.session_state[signal_data.ACTED_FLASH] = flash
+            # the note was this action's: the next alert's reason is typed afresh (a dismissal kept
+            # the last acknowledgement's note as its reason)
+            st.session_state.pop(f"{prefix}_text", None)
             st.rerun()
 
 
@@ -181,6 +184,7 @@ def account_block(db: str, stamp: int, who: Identity, account_id: str, owner: st
                     st.error(f"Not saved: {e}")
                 else:
                     st.session_state[signal_data.ACTED_FLASH] = f"Logged: {ps.label(play)} on {name}."
+                    st.session_state.pop("play_note", None)
                     st.rerun()
     qbr_block(db, stamp, who, account_id, owner, name)
 

@@ -86,6 +86,20 @@ def test_a_dismissal_needs_a_reason_and_then_sets_the_alert_aside(signals_db):
     assert stored[["action", "reason"]].values.tolist() == [["dismiss", "Known: the customer paused for a migration"]]
 
 
+def test_a_saved_note_is_cleared_so_it_cannot_become_the_next_dismissals_reason(signals_db):
+    owner = busiest_owner(signals_db)
+    at = open_page(PAGE, role="sam", owner=owner)
+    at.radio(key="alerts_action").set_value("acknowledge")
+    at.text_input(key="alerts_text").input("Called the sponsor on Monday")
+    at.get("form_submit_button")[0].click().run()
+    assert "Acknowledged" in texts(at, "success") and at.text_input(key="alerts_text").value == ""
+    at.selectbox(key="alerts_pick").set_value(1)
+    at.radio(key="alerts_action").set_value("dismiss")
+    at.get("form_submit_button")[0].click().run()
+    assert "Not saved: say why" in texts(at, "error")
+    assert appstore.alert_action_log(appstore.engine())["action"].tolist() == ["acknowledge"]
+
+
 def test_a_snooze_is_stored_until_its_date(signals_db):
     owner = busiest_owner(signals_db)
     at = open_page(PAGE, role="sam", owner=owner)
