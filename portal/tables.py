@@ -58,6 +58,8 @@ def display_frame(frame: pd.DataFrame, cols: dict[str, Col]) -> pd.DataFrame:
             s = s.map(safe.account_link)
         elif c.kind == "flag":
             s = s.map(lambda v: "" if pd.isna(v) else ("yes" if bool(v) else "no"))
+        elif c.kind == "int":  # rounded here: the column's %d format would cut 93.9 to 93 (the CSV says 94)
+            s = pd.to_numeric(s, errors="coerce").round(0)
         else:
             s = pd.to_numeric(s, errors="coerce")
         out[c.header] = s.reset_index(drop=True)

@@ -27,6 +27,13 @@ def test_the_csv_has_the_same_headers_plain_rounded_numbers_and_no_links():
     assert out["Users"].iat[0] == 3 and pd.isna(out["Users"].iat[1]) and out["Renewal"].iat[1] == ""
 
 
+def test_a_whole_number_column_rounds_on_screen_as_the_csv_does():
+    rows = pd.DataFrame({"h": [93.9, 16.4, 41.85, None]})
+    cols = {"h": Col("Health", "int")}
+    assert display_frame(rows, cols)["Health"].tolist()[:3] == [94, 16, 42]
+    assert export_frame(rows, cols)["Health"].tolist()[:3] == [94, 16, 42]
+
+
 def test_an_unknown_kind_is_refused():
     with pytest.raises(ValueError, match="column kind 'fancy'"):
         Col("X", "fancy")
