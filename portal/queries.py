@@ -222,7 +222,8 @@ def freshness(db: str) -> dict:
         return {"last_run": runs.iloc[0].to_dict() if len(runs) else None, "sources": sources, "data_end": end,
                 "present": present,
                 "quarantine": ingest.quarantine_summary(con), "features_built": _features_built(con),
-                "job_runs": publish.last_runs(con)}  # ({job: last finished}, first recorded start)
+                "job_runs": publish.last_runs(con),  # ({job: last finished}, first recorded start)
+                "scored": has_table(con, "scores")}  # has a churn model ever scored this portfolio
 
 
 def _features_built(con: duckdb.DuckDBPyConnection):
@@ -240,13 +241,14 @@ def refresh_state(f: dict, running: dict | None) -> str | None:
         return (f"A refresh is under way: `radar {running.get('job', '?')}` since {str(running.get('started_at', '?'))[11:16]}. "
                 "The figures here are from the last finished step until it ends; the next rerun shows the new ones.")
     run, built = f.get("last_run"), f.get("features_built")
-    if run and built is not None and pd.Timestamp(built) < pd.Timestamp(run["finished_at"]):
-        return (f"The export loaded {pd.Timestamp(run['finished_at']):%Y-%m-%d %H:%M} is not built yet: the figures "
-                f"here are from the build of {pd.Timestamp(built):%Y-%m-%d %H:%M}. Run `radar features`, "
-                "`radar health` and `radar score`.")
     runs, recorded_since = f.get("job_runs") or ({}, None)
+    if run and built is not None and pd.Timestamp(built) < pd.Timestamp(run["finished_at"]):
+        steps = ["features", "health"] + (["score"] if f.get("scored", True) else [])
+        return (f"The export loaded {pd.Timestamp(run['finished_at']):%Y-%m-%d %H:%M} is not built yet: the figures "
+                f"here are from the build of {pd.Timestamp(built):%Y-%m-%d %H:%M}. Run "
+                + _and([f"`radar {step}`" for step in steps]) + ".")
     built = built if built is not None else runs.get("features")  # a Spark folder loaded keeps no build record
-    if behind := steps_behind(runs, built, recorded_since):
+    if behind := steps_behind(runs, built, recorded_since, f.get("scored", True)):
         what = " and ".join(label for _, label in behind)
         return (f"The {what} have not been recomputed since the feature build of {pd.Timestamp(built):%Y-%m-%d %H:%M}: "
                 f"run {' and '.join(f'`radar {step}`' for step, _ in behind)} to bring them up to date.")
@@ -256,17 +258,25 @@ def refresh_state(f: dict, running: dict | None) -> str | None:
 BUILT_FROM_FEATURES = (("health", "health scores"), ("score", "churn risks"))  # steps that read the features
 
 
-def steps_behind(runs: dict, built, recorded_since) -> list[tuple[str, str]]:
+def steps_behind(runs: dict, built, recorded_since, scored: bool = True) -> list[tuple[str, str]]:
     """The steps (job, what it makes) that have not finished since the features were last built
     (`built`), from `runs` ({job: last finished}). A step with no recorded run counts as behind
     only when the build itself happened while runs were being recorded (after `recorded_since`):
-    in a warehouse older than the record, an unrecorded step may well have run after it."""
+    in a warehouse older than the record, an unrecorded step may well have run after it. Scoring
+    counts only in a portfolio that has been `scored`."""
     if built is None:
         return []
     built = pd.Timestamp(built)
     recorded = recorded_since is not None and pd.Timestamp(recorded_since) <= built
-    return [(step, label) for step, label in BUILT_FROM_FEATURES
+    # a portfolio never scored (`scored` false) has no churn risks to be behind: no model yet, which
+    # the page says with what training needs
+    steps = [(step, label) for step, label in BUILT_FROM_FEATURES if step != "score" or scored]
+    return [(step, label) for step, label in steps
             if (pd.Timestamp(runs[step]) < built if step in runs else recorded)]
+
+
+def _and(items: list[str]) -> str:
+    return ", ".join(items[:-1]) + (" and " if len(items) > 1 else "") + items[-1]
 
 
 def catalog(db: str) -> pd.DataFrame:
