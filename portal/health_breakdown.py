@@ -58,14 +58,20 @@ def shown(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def summary(health_score, table: pd.DataFrame, top: int = 2) -> str:
-    """E.g. "Health 38 of 100: Active users over seats (55%) costs 30 points and DAU / MAU (12%)
-    costs 22 points; left out for lack of data: Last CSM touchpoint."
-    """
+    """E.g. "Health 38 of 100: Active users over seats (55%) costs 30 points, DAU / MAU (12%)
+    costs 22 points and 2 other traits cost 10 points; left out for lack of data: Last CSM touchpoint." The
+    points named add up to 100 less the score (to rounding)."""
     if pd.isna(health_score):
         return "No health score: none of its traits has data for this account."
-    costly = table[table["points_lost"].fillna(0) >= 1].head(top)
+    losing = table[table["points_lost"].fillna(0) >= 1]
+    costly, rest = losing.head(top), losing.iloc[top:]
     parts = [f"{r.trait} ({r.value}) costs {r.points_lost:.0f} points" for r in costly.itertuples()]
-    text = f"Health {health_score:.0f} of 100" + (": " + " and ".join(parts) if parts else ": every trait is healthy")
+    if len(rest):  # the points always add up to what the score lost: the others, together
+        many = len(rest) > 1
+        parts.append(f"{len(rest)} other trait{'s' if many else ''} cost{'' if many else 's'} "
+                     f"{rest['points_lost'].sum():.0f} points")
+    listed = ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else "".join(parts)
+    text = f"Health {health_score:.0f} of 100" + (": " + listed if parts else ": every trait is healthy")
     left_out = table[table["score"].isna()]
     stale = left_out["note"].str.startswith("set too long ago")
     for names, why in ((left_out[~stale]["trait"].tolist(), "for lack of data"),
