@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from features.paths import tracking_uri
 from portal import access, actions, data, job_views, state
 from portal.access import Identity
 from portal import components as ui
@@ -122,7 +123,7 @@ def runs_block() -> None:
     st.caption("Metrics describe each run's evaluated procedure on its test months, which neither fitting, early "
                "stopping nor calibration saw. The registered version is the same procedure refit up to "
                "'Registered model trained to', so it has seen those months. Everything here is also in the "
-               "official UI: `mlflow ui --backend-store-uri sqlite:///mlruns/mlflow.db`")
+               f"official UI: `mlflow ui --backend-store-uri {tracking_uri().replace('`', '')}`")
     versions = [str(v) for v in runs["Version"].dropna()]
     tagged = [str(v) for v, a in zip(runs["Version"], runs["Aliases"].fillna("")) if a and pd.notna(v)]
     pick = st.multiselect("Compare versions", versions, default=(tagged or versions)[:2], max_selections=2,

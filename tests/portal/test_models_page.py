@@ -2,6 +2,7 @@
 the new champion; analysts can train the first model from an empty registry."""
 from __future__ import annotations
 
+import os
 import shutil
 import time
 
@@ -49,6 +50,8 @@ def test_renders_backtest_and_the_runs_of_the_registry(portal_db, registry):
     runs = next(f for f in frames if "ROC AUC" in f.columns)
     assert len(runs) == len(tracking.runs()) == 2
     assert set(runs["Registered model is"]) <= {"refit", "evaluated"}
+    # the official UI's command names the store this portal reads, not the default one
+    assert f"mlflow ui --backend-store-uri {os.environ['MLFLOW_TRACKING_URI']}" in texts(at, "caption")
 
 
 def test_promotion_asks_first_then_shows_the_new_champion(portal_db, registry):
