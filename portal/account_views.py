@@ -188,7 +188,7 @@ def update_block(who: Identity, account_id: str, owner: str | None, history: dic
         if result := st.session_state.pop(state.SAVE_RESULT, None):
             getattr(st, result[0])(result[1])
     else:
-        st.info("Traits and status notes are recorded by the account's owner; the history is below.")
+        st.info("Traits and status notes are recorded by the account's owner and CS leadership; the history is below.")
     edits, notes = history["edits"], history["notes"]
     if len(edits) or len(notes):
         st.markdown("**History**")

@@ -74,7 +74,7 @@ def test_an_analyst_reads_every_account_but_edits_no_traits(portal_db):
     at = open_page(role="analyst", account=mine)
     assert not at.exception and not at.error
     assert not at.get("form_submit_button")
-    assert "recorded by the account's owner" in texts(at, "info")
+    assert "recorded by the account's owner and CS leadership" in texts(at, "info")
 
 
 def test_only_an_analyst_can_retrain_or_promote(portal_db, mlflow_store):
