@@ -9,17 +9,36 @@ points this account is below 100".
 """
 from __future__ import annotations
 
+import functools
+
 import pandas as pd
 
-from features.catalog import format_value
+from features.catalog import format_value, load_catalog
+from features.traits import load_traits
 from features.health import HealthConfig
 
 COLUMNS = ["category", "trait", "value", "healthy_at", "poor_at", "score", "weight", "points_lost", "note"]
 
 
 def _value(catalog: pd.DataFrame, feature: str, v) -> str:
-    unit = catalog.loc[feature, "unit"] if feature in catalog.index and "unit" in catalog.columns else "count"
+    """`v` as a person reads it: a manual trait as the value a SAM picks ("poor", "yes"), anything
+    else in its catalog unit (the warehouse's catalog, else the declared one: a trait only ever set
+    in the portal is in no built catalog)."""
+    spec = _trait_specs().get(feature)
+    if spec is not None and v is not None and not pd.isna(v):
+        word = next((w for w, score in zip(spec.values, spec.scores) if abs(float(v) - score) < 1e-9), None)
+        if word is not None:
+            return word
+    if feature in catalog.index and "unit" in catalog.columns:
+        unit = catalog.loc[feature, "unit"]
+    else:
+        unit = getattr(load_catalog().get(feature), "unit", "count")
     return format_value(str(unit), v)
+
+
+@functools.lru_cache(maxsize=1)
+def _trait_specs() -> dict:
+    return {t.feature: t for t in load_traits()}
 
 
 def breakdown(health: pd.Series, features: pd.Series, cfg: HealthConfig, catalog: pd.DataFrame) -> pd.DataFrame:

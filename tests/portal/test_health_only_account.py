@@ -101,7 +101,10 @@ def test_without_a_churn_model_a_saved_trait_changes_the_breakdown_at_once(unsco
     at.get("form_submit_button")[0].click().run()
     assert not at.exception and "Saved at" in texts(at, "success")
     traits = next(d.value for d in at.dataframe if "Points it costs" in d.value.columns).set_index("Trait")
-    assert traits.loc["CSM pulse", "This account"] == "100" and traits.loc["CSM pulse", "Points it costs"] == "0.0"
+    # a manual trait reads as the value the SAM picked, its thresholds likewise
+    assert traits.loc["CSM pulse", "This account"] == "healthy" and traits.loc["CSM pulse", "Points it costs"] == "0.0"
+    assert (traits.loc["CSM pulse", "Healthy at"], traits.loc["CSM pulse", "Poor at"]) == ("healthy", "poor")
+    assert traits.loc["Active champion", "Healthy at"] == "yes" and traits.loc["Active champion", "Poor at"] == "no"
 
 
 def test_another_books_account_stays_closed_without_a_churn_model(unscored_db):
