@@ -496,10 +496,11 @@ def user_status(users: pd.DataFrame, as_of, active_within_days: int = 30) -> pd.
     return status
 
 
-def apply_filters(frame: pd.DataFrame, owners, segments, tiers) -> pd.DataFrame:
-    """Rows matching every non-empty filter (an empty filter keeps everything)."""
+def apply_filters(frame: pd.DataFrame, owners, segments, tiers, tier_column: str = "risk_tier") -> pd.DataFrame:
+    """Rows matching every non-empty filter (an empty filter keeps everything); `tiers` are of
+    `tier_column` (the health tier while no account is scored)."""
     keep = pd.Series(True, index=frame.index)
-    for column, picked in (("owner", owners), ("segment", segments), ("risk_tier", tiers)):
+    for column, picked in (("owner", owners), ("segment", segments), (tier_column, tiers)):
         if picked:
             keep &= frame[column].isin(picked)
     return frame[keep]

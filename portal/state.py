@@ -4,6 +4,7 @@ ACCOUNT_PARAM = "account"  # ?account=ID deep-links to the account page
 FILTER_OWNER = "filter_owner"
 FILTER_SEGMENT = "filter_segment"
 FILTER_TIER = "filter_tier"
+FILTER_HEALTH_TIER = "filter_health_tier"
 ACCOUNT_PICK = "account_pick"
 PROMOTE_PENDING = "promote_pending"
 SAVED_FLASH = "saved_flash"  # the confirmation shown after a save's rerun

@@ -25,6 +25,10 @@ if (missing := data.readiness(db, stamp)) is not None:
     st.info("No churn scores yet, so this is the rule-based health score alone: renewals, owners and notes "
             "as usual. `radar train` says what the model still needs (enough history and churned accounts); "
             "once it has trained, `radar score --all-dates` adds the churn risk and its reasons.")
+    owners, segments, tiers = sidebar_filters(view, by_health=True)
+    view = queries.apply_filters(view, owners, segments, tiers, tier_column="health_tier")
+    if view.empty:
+        ui.stop_with("No account matches the filters.")
     st.caption(f"Health as of {ui.day(view['as_of'].iat[0])}")
     freshness_panel(data.freshness(db, stamp), view, s, data.running_job(db))
     health_only(view, s.renewal_windows[0], s.renewal_windows)

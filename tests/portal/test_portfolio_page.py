@@ -77,6 +77,23 @@ def test_the_portfolio_starts_without_heavy_imports(portal_db):
     assert out.strip().splitlines()[-1] == "[]"
 
 
+def test_without_a_churn_model_the_portfolio_filters_by_owner_segment_and_health_tier(unscored_db):
+    with connect(unscored_db, read_only=True) as con:
+        health = con.execute("""select h.account_id, h.health_tier, a.owner from health h join accounts a using (account_id)
+                                where as_of = (select max(as_of) from health)""").df()
+    owner = health["owner"].value_counts().index[0]
+    at = open_page()
+    assert at.multiselect(key="filter_health_tier").options
+    at.multiselect(key="filter_owner").set_value([owner]).run()
+    at.multiselect(key="filter_health_tier").set_value(["poor"]).run()
+    assert not at.exception
+    mine = health[(health["owner"] == owner) & (health["health_tier"] == "poor")]
+    assert len(mine) > 0, "the sample should have an owner with accounts in poor health"
+    assert metric(at, "Accounts") == f"{len(mine):,}"
+    table = next(d.value for d in at.dataframe if "Health tier" in d.value.columns)
+    assert set(table["Health tier"]) == {"poor"} and len(table) == len(mine)
+
+
 def test_without_a_churn_model_the_portfolio_shows_health_renewals_and_owners(unscored_db):
     """A portfolio too small (or without a churned account) for `radar train`: health alone."""
     with connect(unscored_db, read_only=True) as con:
