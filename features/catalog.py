@@ -175,6 +175,11 @@ def format_value(unit: str, value) -> str:
     return f"{v:,.0f}" if abs(v) >= 10 or v == int(v) else f"{v:,.1f}"
 
 
+def listing(parts: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
 def money(v: float) -> str:
     """$950, $12k, $1.2M: the unit is chosen after rounding, so 999,999 reads "$1.0M", not "$1000k"."""
     a = abs(v)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from features.health import TIERS
 from portal import components as ui
 from portal import state
 
-
-HEALTH_ORDER = ("poor", "concerning", "healthy", "unknown")
+HEALTH_ORDER = (*reversed(TIERS), "unknown")  # worst first, as the risk tiers
 
 
 def sidebar_filters(frame: pd.DataFrame, by_health: bool = False) -> tuple[list, list, list]:

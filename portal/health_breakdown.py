@@ -13,9 +13,9 @@ import functools
 
 import pandas as pd
 
-from features.catalog import format_value, load_catalog
-from features.traits import load_traits
+from features.catalog import format_value, listing, load_catalog
 from features.health import HealthConfig
+from features.traits import load_traits
 
 COLUMNS = ["category", "trait", "value", "healthy_at", "poor_at", "score", "weight", "points_lost", "note"]
 
@@ -24,21 +24,21 @@ def _value(catalog: pd.DataFrame, feature: str, v) -> str:
     """`v` as a person reads it: a manual trait as the value a SAM picks ("poor", "yes"), anything
     else in its catalog unit (the warehouse's catalog, else the declared one: a trait only ever set
     in the portal is in no built catalog)."""
-    spec = _trait_specs().get(feature)
-    if spec is not None and v is not None and not pd.isna(v):
-        word = next((w for w, score in zip(spec.values, spec.scores) if abs(float(v) - score) < 1e-9), None)
-        if word is not None:
-            return word
+    words, units = _declared()
+    if v is not None and not pd.isna(v) and (word := words.get((feature, round(float(v), 6)))) is not None:
+        return word
     if feature in catalog.index and "unit" in catalog.columns:
         unit = catalog.loc[feature, "unit"]
     else:
-        unit = getattr(load_catalog().get(feature), "unit", "count")
+        unit = units.get(feature, "count")
     return format_value(str(unit), v)
 
 
 @functools.lru_cache(maxsize=1)
-def _trait_specs() -> dict:
-    return {t.feature: t for t in load_traits()}
+def _declared() -> tuple[dict[tuple[str, float], str], dict[str, str]]:
+    """What config declares, read once: {(trait feature, score): value} and {feature: unit}."""
+    words = {(t.feature, round(float(score), 6)): w for t in load_traits() for w, score in zip(t.values, t.scores)}
+    return words, {name: f.unit for name, f in load_catalog().items()}
 
 
 def breakdown(health: pd.Series, features: pd.Series, cfg: HealthConfig, catalog: pd.DataFrame) -> pd.DataFrame:
@@ -89,8 +89,7 @@ def summary(health_score, table: pd.DataFrame, top: int = 2) -> str:
         many = len(rest) > 1
         parts.append(f"{len(rest)} other trait{'s' if many else ''} cost{'' if many else 's'} "
                      f"{rest['points_lost'].sum():.0f} points")
-    listed = ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else "".join(parts)
-    text = f"Health {health_score:.0f} of 100" + (": " + listed if parts else ": every trait is healthy")
+    text = f"Health {health_score:.0f} of 100" + (": " + listing(parts) if parts else ": every trait is healthy")
     left_out = table[table["score"].isna()]
     stale = left_out["note"].str.startswith("set too long ago")
     for names, why in ((left_out[~stale]["trait"].tolist(), "for lack of data"),

@@ -15,6 +15,7 @@ import duckdb
 import pandas as pd
 
 from features import publish
+from features.catalog import listing
 from features.paths import default_db
 from features.warehouse import has_table
 
@@ -246,7 +247,7 @@ def refresh_state(f: dict, running: dict | None) -> str | None:
         steps = ["features", "health"] + (["score"] if f.get("scored", True) else [])
         return (f"The export loaded {pd.Timestamp(run['finished_at']):%Y-%m-%d %H:%M} is not built yet: the figures "
                 f"here are from the build of {pd.Timestamp(built):%Y-%m-%d %H:%M}. Run "
-                + _and([f"`radar {step}`" for step in steps]) + ".")
+                + listing([f"`radar {step}`" for step in steps]) + ".")
     built = built if built is not None else runs.get("features")  # a Spark folder loaded keeps no build record
     if behind := steps_behind(runs, built, recorded_since, f.get("scored", True)):
         what = " and ".join(label for _, label in behind)
@@ -273,10 +274,6 @@ def steps_behind(runs: dict, built, recorded_since, scored: bool = True) -> list
     steps = [(step, label) for step, label in BUILT_FROM_FEATURES if step != "score" or scored]
     return [(step, label) for step, label in steps
             if (pd.Timestamp(runs[step]) < built if step in runs else recorded)]
-
-
-def _and(items: list[str]) -> str:
-    return ", ".join(items[:-1]) + (" and " if len(items) > 1 else "") + items[-1]
 
 
 def catalog(db: str) -> pd.DataFrame:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from features.catalog import display_name
+from features.catalog import display_name, listing
 from portal.settings import load_settings
 
 
@@ -12,10 +12,6 @@ def _plural(n: int, word: str) -> str:
     if word == "unknown":  # users registered without a persona
         return "user with no persona given" if n == 1 else "users with no persona given"
     return f"{word}s" if n != 1 and not word.endswith("s") else word
-
-
-def _listing(parts: list[str]) -> str:
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
 def _anyone_active(personas: pd.DataFrame, active_users: float | None) -> bool:
@@ -33,7 +29,7 @@ def account_summary(personas: pd.DataFrame, activity: pd.DataFrame, workflows: p
     clauses = []
     if len(personas):
         top = personas.sort_values("registered", ascending=False).head(4)
-        clauses.append("In the last 30 days " + _listing(
+        clauses.append("In the last 30 days " + listing(
             [f"{int(r.active_30d)} of {int(r.registered)} {_plural(int(r.registered), str(r.persona))}"
              for r in top.itertuples()]) + " were active")
     elif active_users is not None and not pd.isna(active_users):
@@ -43,17 +39,17 @@ def account_summary(personas: pd.DataFrame, activity: pd.DataFrame, workflows: p
     users_known = len(personas) > 0 or (active_users is not None and not pd.isna(active_users))
     if len(activity) and not users_known:  # no user ids: people and the platform cannot be told apart
         busiest = activity.sort_values("events", ascending=False).head(3)
-        clauses.append("the most frequent activity in the last 30 days: " + _listing(
+        clauses.append("the most frequent activity in the last 30 days: " + listing(
             [f"{int(r.events):,} {display_name(r.event_type)}" for r in busiest.itertuples()]))
     elif len(activity):
         at = load_settings().platform_share_at
         people = activity[activity["platform_share"] < at].sort_values("events", ascending=False).head(3)
         if len(people):
-            clauses.append("they mostly used " + _listing([f"{display_name(r.event_type)} ({int(r.events):,})"
+            clauses.append("they mostly used " + listing([f"{display_name(r.event_type)} ({int(r.events):,})"
                                                          for r in people.itertuples()]))
         platform = activity[activity["platform_share"] >= at].sort_values("quantity", ascending=False).head(2)
         if len(platform):
-            clauses.append("automated activity: " + _listing([f"{int(r.quantity):,} {display_name(r.event_type)}"
+            clauses.append("automated activity: " + listing([f"{int(r.quantity):,} {display_name(r.event_type)}"
                                                                for r in platform.itertuples()]))
     elif not _anyone_active(personas, active_users):  # no activity rows beside active people: say nothing
         clauses.append("nothing was used in the last 30 days")

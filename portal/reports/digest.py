@@ -254,10 +254,10 @@ def _moves_text(d: Digest, esc, link) -> list[str]:
     return lines
 
 
-
 def _clause(evidence) -> str:
     """An alert's evidence as a clause of a '; '-joined line: its own full stop dropped ('.;' reads badly)."""
     return str(evidence).rstrip().rstrip(".")
+
 
 def markdown(d: Digest, m=safe.md_doc) -> str:
     """The digest as Markdown: every data-borne string escaped (`m`: safe.md_doc for a file, which

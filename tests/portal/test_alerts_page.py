@@ -54,12 +54,18 @@ def test_a_sam_sees_only_their_own_books_alerts(signals_db):
     assert {label.split(" · ")[0] for label in picks} <= set(account_names(signals_db, owner).values())
 
 
-def test_a_sam_acknowledges_an_alert_and_it_is_audited(signals_db):
+def acknowledged_by_their_sam(signals_db):
+    """The Alerts page after the busiest owner's SAM acknowledged their first alert with a note."""
     owner = busiest_owner(signals_db)
     at = open_page(PAGE, role="sam", owner=owner)
     at.radio(key="alerts_action").set_value("acknowledge")
     at.text_input(key="alerts_text").input("Called the sponsor on Monday")
     at.get("form_submit_button")[0].click().run()
+    return owner, at
+
+
+def test_a_sam_acknowledges_an_alert_and_it_is_audited(signals_db):
+    owner, at = acknowledged_by_their_sam(signals_db)
     assert not at.exception and not at.error
     assert "Acknowledged" in texts(at, "success")
     log = appstore.audit_log(appstore.engine())
@@ -87,11 +93,7 @@ def test_a_dismissal_needs_a_reason_and_then_sets_the_alert_aside(signals_db):
 
 
 def test_a_saved_note_is_cleared_so_it_cannot_become_the_next_dismissals_reason(signals_db):
-    owner = busiest_owner(signals_db)
-    at = open_page(PAGE, role="sam", owner=owner)
-    at.radio(key="alerts_action").set_value("acknowledge")
-    at.text_input(key="alerts_text").input("Called the sponsor on Monday")
-    at.get("form_submit_button")[0].click().run()
+    _, at = acknowledged_by_their_sam(signals_db)
     assert "Acknowledged" in texts(at, "success") and at.text_input(key="alerts_text").value == ""
     at.selectbox(key="alerts_pick").set_value(1)
     at.radio(key="alerts_action").set_value("dismiss")
