@@ -21,6 +21,7 @@ from features.warehouse import has_table
 
 PORTFOLIO_SQL = Path(__file__).resolve().parents[1] / "features" / "sql" / "marts" / "portfolio.sql"
 HEALTH_PORTFOLIO_SQL = PORTFOLIO_SQL.with_name("portfolio_health.sql")
+ACCOUNT_USERS_SQL = PORTFOLIO_SQL.with_name("account_users.sql")
 RETRIES, RETRY_WAIT_S = 20, 0.25  # a job swapping the file in holds it for well under a second
 
 
@@ -324,7 +325,7 @@ def account_options(db: str, as_of) -> pd.DataFrame:
 def account_detail(db: str, account_id: str, have: set[str], recent_rows: int) -> dict[str, pd.DataFrame]:
     """Everything the account page shows, one query per block, on one connection."""
     optional = {
-        "users": ("user_activity", "select * from user_activity where account_id = ? order by last_active desc nulls last"),
+        "users": ("user_activity", ACCOUNT_USERS_SQL),
         "personas": ("adoption_personas", "select * from adoption_personas where account_id = ? and as_of = "
                      "(select max(as_of) from adoption_personas) order by registered desc"),
         "workflows": ("adoption_workflows", "select * from adoption_workflows where account_id = ? and as_of = "
@@ -350,7 +351,12 @@ def account_detail(db: str, account_id: str, have: set[str], recent_rows: int) -
                              "order by occurred_at desc limit ?", recent_rows),
         }
         for key, (table, sql) in optional.items():
-            out[key] = q(sql) if table in have else pd.DataFrame()
+            if table not in have:
+                out[key] = pd.DataFrame()
+            elif isinstance(sql, Path):  # a query file: its parameters by name
+                out[key] = con.execute(sql.read_text(), {"account_id": account_id}).df()
+            else:
+                out[key] = q(sql)
     return out
 
 

@@ -7,6 +7,7 @@ import pytest
 from features.marts import build_marts
 from features.runner import Runner, RunnerError, load_models
 from features.warehouse import connect, has_table
+from portal.queries import ACCOUNT_USERS_SQL
 
 
 def sql_dir(tmp_path, **files: str):
@@ -107,7 +108,11 @@ def test_marts_build_on_their_own_from_a_fresh_connection(tiny_db):
     with connect(tiny_db) as con:  # a new connection: the marts were kept, the helpers were not
         assert all(has_table(con, t) for t in ("user_activity", "recent_activity", "adoption_personas"))
         assert not has_table(con, "spine")
-        assert con.execute("select count(*) from user_activity where account_id = 'A'").fetchone()[0] == 3
+        # the mart holds who was active; the portal's user list adds who never was (u3)
+        assert con.execute("select user_id from user_activity where account_id = 'A' order by user_id").fetchall() == [
+            ("u1",), ("u2",)]
+        listed = con.execute(ACCOUNT_USERS_SQL.read_text(), {"account_id": "A"}).df()
+        assert listed[["user_id", "active_days"]].values.tolist() == [["u1", 3], ["u2", 1], ["u3", 0]]
 
 
 def test_a_grain_names_the_column_an_incremental_build_replaces_by(tmp_path):
