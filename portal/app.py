@@ -13,10 +13,21 @@ who = auth.current(data.owners(db, data.stamp(db)))
 st.sidebar.text(f"Signed in as {who.name} · {who.role}" + (f" · book of {who.owner}" if who.owner else ""))
 auth.sign_out_button()
 
-deep_link = state.ACCOUNT_PARAM in st.query_params  # /?account=ID opens the account page
+portfolio = st.Page("views/portfolio.py", title="Portfolio", url_path="portfolio")
+account = st.Page("views/account.py", title="Account", url_path="account")
+
+
+def _start() -> None:
+    """`/` opens the portfolio, or with ?account=ID (the links in digests and QBR packs) that
+    account's page; each page keeps its own address (/portfolio, /account?account=ID)."""
+    st.switch_page(account if state.ACCOUNT_PARAM in st.query_params else portfolio,
+                   query_params=st.query_params.to_dict())
+
+
 pages = [
-    st.Page("views/portfolio.py", title="Portfolio", url_path="portfolio", default=not deep_link),
-    st.Page("views/account.py", title="Account", url_path="account", default=deep_link),
+    st.Page(_start, title="Account Radar", url_path="start", default=True, visibility="hidden"),
+    portfolio,
+    account,
     st.Page("views/alerts.py", title="Alerts", url_path="alerts"),
     st.Page("views/expansion.py", title="Expansion", url_path="expansion"),
 ]

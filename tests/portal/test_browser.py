@@ -62,3 +62,32 @@ def test_portfolio_to_account_drivers_in_a_real_browser(server, tmp_path):
         page.screenshot(path=str(shot), full_page=True)
         browser.close()
     assert shot.stat().st_size > 10_000
+
+
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (apt-get install chromium)")
+def test_every_address_people_share_opens_its_page(server, portal_db):
+    """/ and /portfolio open the portfolio; /?account=ID (the digest's and QBR pack's links) and
+    /account?account=ID (the address bar on the account page) open that account."""
+    import duckdb
+    from playwright.sync_api import expect, sync_playwright
+    with duckdb.connect(str(portal_db), read_only=True) as con:
+        account_id, name = con.execute("""select s.account_id, a.name from scores as s join accounts as a using (account_id)
+                                          where s.as_of = (select max(as_of) from scores)
+                                          order by s.churn_probability desc limit 1""").fetchone()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1200})
+        for address, shows, lands_on in [
+            ("/", "Highest ARR at risk", "/portfolio"),
+            ("/portfolio", "Highest ARR at risk", "/portfolio"),
+            (f"/?account={account_id}", "Why it is flagged", f"/account?account={account_id}"),
+            (f"/account?account={account_id}", "Why it is flagged", f"/account?account={account_id}"),
+        ]:
+            page.goto(server + address)
+            expect(page.get_by_text(shows).first).to_be_visible(timeout=60_000)
+            expect(page.get_by_text("Page not found")).to_have_count(0)
+            assert page.url.endswith(lands_on), f"{address} landed on {page.url}"
+            if "account=" in address:
+                expect(page.get_by_text(name).first).to_be_visible()
+        browser.close()
