@@ -37,12 +37,13 @@ def wait_until_up(url: str, timeout_s: float = 90, auth: str | None = None) -> b
 
 
 @contextmanager
-def portal(db: Path, env: dict, log: Path) -> Iterator[str]:
-    """`radar portal` on a free port; yields its URL; stops it (and its Streamlit child) at the end."""
-    port = free_port()
+def portal(db: Path, env: dict, log: Path, port: int | None = None, cwd: Path | None = None) -> Iterator[str]:
+    """`radar portal` on `port` (default a free one), run from `cwd` (where Streamlit looks for
+    .streamlit/secrets.toml); yields its URL; stops it (and its Streamlit child) at the end."""
+    port = port or free_port()
     with open(log, "w") as out:
         proc = subprocess.Popen([sys.executable, "-m", "radar", "portal", "--db", str(db), "--port", str(port)],
-                                env=os.environ | env, stdout=out, stderr=subprocess.STDOUT)
+                                env=os.environ | env, stdout=out, stderr=subprocess.STDOUT, cwd=cwd)
     url = f"http://localhost:{port}"
     try:
         if not wait_until_up(f"{url}/_stcore/health"):
