@@ -13,21 +13,10 @@ who = auth.current(data.owners(db, data.stamp(db)))
 st.sidebar.text(f"Signed in as {who.name} · {who.role}" + (f" · book of {who.owner}" if who.owner else ""))
 auth.sign_out_button()
 
-portfolio = st.Page("views/portfolio.py", title="Portfolio", url_path="portfolio")
-account = st.Page("views/account.py", title="Account", url_path="account")
-
-
-def _start() -> None:
-    """`/` opens the portfolio, or with ?account=ID (the links in digests and QBR packs) that
-    account's page; each page keeps its own address (/portfolio, /account?account=ID)."""
-    st.switch_page(account if state.ACCOUNT_PARAM in st.query_params else portfolio,
-                   query_params=st.query_params.to_dict())
-
-
+deep_link = state.ACCOUNT_PARAM in st.query_params  # /?account=ID (digest and QBR links) opens an account
 pages = [
-    st.Page(_start, title="Account Radar", url_path="start", default=True, visibility="hidden"),
-    portfolio,
-    account,
+    st.Page("views/portfolio.py", title="Portfolio", url_path="portfolio"),
+    st.Page("views/account.py", title="Account", url_path="account"),
     st.Page("views/alerts.py", title="Alerts", url_path="alerts"),
     st.Page("views/expansion.py", title="Expansion", url_path="expansion"),
 ]
@@ -37,4 +26,8 @@ if access.can(who, "view_models"):
     pages.append(st.Page("views/models.py", title="Models", url_path="models"))
 if access.can(who, "audit"):
     pages.append(st.Page("views/audit.py", title="Audit", url_path="audit"))
+# `/` shows the portfolio, or the account its link names, in place (a redirect would leave an entry
+# that Back returns to and that redirects again); last, so links to a view name its own address
+pages.append(st.Page("views/account.py" if deep_link else "views/portfolio.py", title="Account Radar",
+                     url_path="start", default=True, visibility="hidden"))
 st.navigation(pages).run()

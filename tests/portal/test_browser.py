@@ -65,9 +65,10 @@ def test_portfolio_to_account_drivers_in_a_real_browser(server, tmp_path):
 
 
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (apt-get install chromium)")
-def test_every_address_people_share_opens_its_page(server, portal_db):
+def test_every_address_people_share_opens_its_page_and_back_leaves_it(server, portal_db):
     """/ and /portfolio open the portfolio; /?account=ID (the digest's and QBR pack's links) and
-    /account?account=ID (the address bar on the account page) open that account."""
+    /account?account=ID (the address bar on the account page) open that account; each keeps its
+    address, and Back returns to wherever the link was clicked."""
     import duckdb
     from playwright.sync_api import expect, sync_playwright
     with duckdb.connect(str(portal_db), read_only=True) as con:
@@ -78,16 +79,19 @@ def test_every_address_people_share_opens_its_page(server, portal_db):
         browser = p.chromium.launch(executable_path=CHROMIUM, args=[
             "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
         page = browser.new_page(viewport={"width": 1400, "height": 1200})
-        for address, shows, lands_on in [
-            ("/", "Highest ARR at risk", "/portfolio"),
-            ("/portfolio", "Highest ARR at risk", "/portfolio"),
-            (f"/?account={account_id}", "Why it is flagged", f"/account?account={account_id}"),
-            (f"/account?account={account_id}", "Why it is flagged", f"/account?account={account_id}"),
+        for address, shows in [
+            ("/", "Highest ARR at risk"),
+            ("/portfolio", "Highest ARR at risk"),
+            (f"/?account={account_id}", "Why it is flagged"),
+            (f"/account?account={account_id}", "Why it is flagged"),
         ]:
+            page.goto("data:text/html,<p>the email with the link</p>")
             page.goto(server + address)
             expect(page.get_by_text(shows).first).to_be_visible(timeout=60_000)
             expect(page.get_by_text("Page not found")).to_have_count(0)
-            assert page.url.endswith(lands_on), f"{address} landed on {page.url}"
             if "account=" in address:
                 expect(page.get_by_text(name).first).to_be_visible()
+            assert page.url == server + address, f"{address} moved to {page.url}"
+            page.go_back()
+            expect(page.get_by_text("the email with the link")).to_be_visible(timeout=30_000)
         browser.close()

@@ -6,6 +6,6 @@ select coalesce(u.account_id, a.account_id) as account_id, coalesce(u.user_id, a
        u.email, u.name, lower(u.persona) as persona, u.created_at, u.deactivated_at,
        a.first_active, a.last_active, coalesce(a.active_days, 0) as active_days
 from (select * from users where account_id = $account_id) as u
-full outer join (select * from user_activity where account_id = $account_id) as a
+full outer join (select * from user_activity where account_id = $account_id and last_active is not null) as a
   on a.user_id = u.user_id and a.account_id = u.account_id
 order by a.last_active desc nulls last
