@@ -245,8 +245,14 @@ def build(spark, source: Path, data_end: dt.date | None = None, as_of: dt.date |
         progress(f"  {note}")
     names = sorted(n for n, m in runner.models.items() if m.kind == "mart")
     runner.build(*names)
-    progress(f"  planned on Spark {spark.version} ({len(dates)} dates) {time.perf_counter() - t0:5.1f}s")
+    where = f"Spark Connect at {os.environ['SPARK_REMOTE']}" if _is_connect(spark) else f"Spark {spark.version}"
+    progress(f"  planned on {where} ({len(dates)} dates) {time.perf_counter() - t0:5.1f}s")
     return Built(spark.sql(to_spark(lay.sql)), {n: spark.table(n) for n in names}, lay, tuple(dates), end)
+
+
+def _is_connect(spark) -> bool:
+    """Whether `spark` is a Spark Connect client (the classic session runs the JVM in this process)."""
+    return type(spark).__module__.startswith("pyspark.sql.connect")
 
 
 def run(con: duckdb.DuckDBPyConnection, out: Path, master: str | None = None, as_of: dt.date | None = None,

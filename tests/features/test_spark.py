@@ -228,3 +228,31 @@ def test_the_churn_labels_sql_runs_on_spark_and_finds_the_same_churns(spark, tin
     sql = to_spark((labels.SQL / "churn_events.sql").read_text())
     got = spark.sql(sql, args={"cutoff": F.expr("DATE'2026-03-31'"), "grace_days": 30}).toPandas()
     assert_agree(expected, got.astype({"churn_date": expected["churn_date"].dtype}), ["account_id"], "churns")
+
+
+def test_radar_features_runs_through_spark_connect_when_spark_remote_is_set(tiny_source, tiny_db, tmp_path):
+    """SPARK_REMOTE reaches a Spark Connect server: here `local[2]`, a Connect server pyspark starts
+    in a JVM of its own, spoken to over gRPC as a cluster's would be (the client is pyspark's
+    Connect session, not the classic one). The command runs as a user runs it, in a process of its
+    own, and its features equal DuckDB's."""
+    pytest.importorskip("pyspark.sql.connect.session")
+    pytest.importorskip("grpc")  # pip install .[spark]: pyspark[connect]
+    shutil.copy(tiny_db, tmp_path / "duck.duckdb")
+    with connect(tmp_path / "duck.duckdb") as con:
+        pipeline.run(con, progress=quiet)
+        expected = con.execute("select * from features").df()
+    db = tmp_path / "connect.duckdb"
+    shutil.copy(tiny_db, db)
+    conf = tmp_path / "spark-conf"  # the server's own settings, as a cluster's are: sized for tiny data
+    conf.mkdir()
+    (conf / "spark-defaults.conf").write_text("spark.sql.shuffle.partitions 1\nspark.default.parallelism 2\n"
+                                              "spark.sql.adaptive.enabled false\nspark.sql.codegen.wholeStage false\n"
+                                              "spark.ui.enabled false\n")
+    env = os.environ | {"SPARK_REMOTE": "local[2]", "SPARK_CONF_DIR": str(conf)}
+    run = subprocess.run([sys.executable, "-m", "radar", "features", "--db", str(db), "--engine", "spark",
+                          "--out", str(tmp_path / "out")], capture_output=True, text=True, env=env, cwd=ROOT,
+                         timeout=600)
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-3000:]
+    assert "Spark Connect" in run.stdout, run.stdout[-2000:]
+    with connect(db, read_only=True) as con:
+        assert_agree(expected, con.execute("select * from features").df(), ["account_id", "as_of"], "features")
