@@ -93,6 +93,10 @@ def users_block(users: pd.DataFrame, feats: pd.Series, name: str, active_within_
     if users.empty:
         st.info("No user list was loaded for this portfolio (the `users` source is optional).")
         return
+    if gone := queries.active_then_deactivated(users, feats.get("as_of"), active_within_days):
+        st.caption(f"Active counts everyone active in the last {active_within_days} days: "
+                   f"{ui.plural(gone, 'user')} of them {'was' if gone == 1 else 'were'} deactivated since "
+                   "and show as deactivated below.")
     shown = users.assign(status=queries.user_status(users, feats.get("as_of"), active_within_days),
                          who=users["name"].fillna(users["user_id"]))
     pick = st.multiselect("Status", queries.user_statuses(active_within_days), key="user_status_filter")

@@ -499,6 +499,14 @@ def user_status(users: pd.DataFrame, as_of, active_within_days: int = 30) -> pd.
     return status
 
 
+def active_then_deactivated(users: pd.DataFrame, as_of, active_within_days: int = 30) -> int:
+    """Users active within the window up to `as_of` and deactivated since: the active-users figure
+    counts them (they were active), the user list shows them as deactivated."""
+    last = pd.to_datetime(users["last_active"])
+    cutoff = pd.Timestamp(as_of) - pd.Timedelta(days=active_within_days - 1)
+    return int(((last >= cutoff) & pd.to_datetime(users["deactivated_at"]).notna()).sum())
+
+
 def apply_filters(frame: pd.DataFrame, owners, segments, tiers, tier_column: str = "risk_tier") -> pd.DataFrame:
     """Rows matching every non-empty filter (an empty filter keeps everything); `tiers` are of
     `tier_column` (the health tier while no account is scored)."""

@@ -94,6 +94,8 @@ def test_user_status_at_the_boundaries_of_the_active_window():
     assert queries.user_status(users, as_of, 30).tolist() == [
         "active", "active", "inactive 30+ days", "never logged in", "deactivated"]
     assert set(queries.user_status(users, as_of, 30)) <= set(queries.user_statuses(30))
+    # the active figure counts the last one (active on 2026-03-30); the list says deactivated
+    assert queries.active_then_deactivated(users, as_of, 30) == 1
 
 
 def test_comparison_date_is_the_latest_snapshot_far_enough_back():
