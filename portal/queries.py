@@ -490,11 +490,9 @@ def user_statuses(active_within_days: int = 30) -> list[str]:
 def user_status(users: pd.DataFrame, as_of, active_within_days: int = 30) -> pd.Series:
     """Each user's status at `as_of`: deactivated, never logged in, active (last active within the
     window, as_of included), or inactive. Later steps win: a deactivated user is 'deactivated'."""
-    last = pd.to_datetime(users["last_active"])
-    cutoff = pd.Timestamp(as_of) - pd.Timedelta(days=active_within_days - 1)
     status = pd.Series(f"inactive {active_within_days}+ days", index=users.index)
-    status[last >= cutoff] = "active"
-    status[last.isna()] = "never logged in"
+    status[_active_within(users, as_of, active_within_days)] = "active"
+    status[users["last_active"].isna()] = "never logged in"
     status[pd.to_datetime(users["deactivated_at"]).notna()] = "deactivated"
     return status
 
@@ -502,9 +500,12 @@ def user_status(users: pd.DataFrame, as_of, active_within_days: int = 30) -> pd.
 def active_then_deactivated(users: pd.DataFrame, as_of, active_within_days: int = 30) -> int:
     """Users active within the window up to `as_of` and deactivated since: the active-users figure
     counts them (they were active), the user list shows them as deactivated."""
-    last = pd.to_datetime(users["last_active"])
-    cutoff = pd.Timestamp(as_of) - pd.Timedelta(days=active_within_days - 1)
-    return int(((last >= cutoff) & pd.to_datetime(users["deactivated_at"]).notna()).sum())
+    return int((_active_within(users, as_of, active_within_days) & pd.to_datetime(users["deactivated_at"]).notna()).sum())
+
+
+def _active_within(users: pd.DataFrame, as_of, days: int) -> pd.Series:
+    """Whether each user was last active within the `days` days up to `as_of`, as_of included."""
+    return pd.to_datetime(users["last_active"]) >= pd.Timestamp(as_of) - pd.Timedelta(days=days - 1)
 
 
 def apply_filters(frame: pd.DataFrame, owners, segments, tiers, tier_column: str = "risk_tier") -> pd.DataFrame:
