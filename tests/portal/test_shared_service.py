@@ -151,13 +151,35 @@ def test_a_team_uses_the_portal_through_two_nightly_refreshes(scored_db, sample_
 
 
 def test_two_ingests_at_once_lose_nothing(sample_source, tmp_path):
+    """Two nightly ingests started while another job holds the warehouse: both wait for it, then run
+    one after the other, and both loads are recorded. (The test holds the job lock itself until both
+    say they wait, so the overlap does not depend on how fast either starts.)"""
+    from features.publish import job_lock
     db = tmp_path / "w.duckdb"
-    env = os.environ | {"RADAR_APP_DB": f"sqlite:///{tmp_path / 'app.db'}"}
-    procs = [subprocess.Popen([sys.executable, "-m", "radar", "ingest", str(sample_source), "--db", str(db)],
-                              env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for _ in range(2)]
-    outs = [p.communicate(timeout=300)[0] for p in procs]
+    env = os.environ | {"RADAR_APP_DB": f"sqlite:///{tmp_path / 'app.db'}", "PYTHONUNBUFFERED": "1"}
+    outs: list[list[str]] = [[], []]
+    waiting = [threading.Event(), threading.Event()]
+
+    def read(i: int, proc) -> None:
+        for line in proc.stdout:
+            outs[i].append(line)
+            if "waiting for `radar features`" in line:
+                waiting[i].set()
+
+    with job_lock(db, "features", say=lambda *_: None):
+        procs = [subprocess.Popen([sys.executable, "-m", "radar", "ingest", str(sample_source), "--db", str(db)],
+                                  env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                 for _ in range(2)]
+        readers = [threading.Thread(target=read, args=(i, p), daemon=True) for i, p in enumerate(procs)]
+        for r in readers:
+            r.start()
+        assert all(w.wait(timeout=120) for w in waiting), outs  # both wait for the job holding the warehouse
+    for p, r in zip(procs, readers):
+        p.wait(timeout=300)
+        r.join(timeout=30)
     assert [p.returncode for p in procs] == [0, 0], outs
-    assert any("waiting for `radar ingest`" in o for o in outs)  # the second waited its turn
     with duckdb.connect(str(db), read_only=True) as con:
-        assert con.execute("select count(*) from ingest_runs").fetchall()[0][0] == 2
+        runs = con.execute("select started_at, finished_at from ingest_runs order by started_at").fetchall()
+    assert len(runs) == 2
+    assert runs[0][1] <= runs[1][0], runs  # one after the other, never both at once
     assert not list(tmp_path.glob("*.building*"))
