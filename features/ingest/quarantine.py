@@ -56,9 +56,10 @@ def refuse_losses(con: duckdb.DuckDBPyConnection, run_id: str, sources: list[Sou
             progress(f"  {src.file}: {bad:,} of {good + bad:,} rows quarantined ({share:.1%}): "
                      f"{_describe(top_reasons(con, run_id, src.table.name))}")
             continue
-        reasons = top_reasons(con, run_id, src.table.name)
+        listed = top_reasons(con, run_id, src.table.name, 10)
+        reasons = listed[:TOP_REASONS]
         progress(f"  {src.file}: {bad:,} of {good + bad:,} rows quarantined ({share:.1%}):")
-        for kind, rows, example in top_reasons(con, run_id, src.table.name, 10):
+        for kind, rows, example in listed:
             progress(f"    {rows:>12,}  {kind}" + (f"  e.g. {example[:60]!r}" if example else ""))
         hint = _id_hint(con, src, reasons, run_id,
                         next((x for x in sources if x.table.name == "accounts" and x.path), None))

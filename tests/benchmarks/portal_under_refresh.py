@@ -17,9 +17,9 @@ import threading
 import time
 from pathlib import Path
 
+from tests.support import browser as chromium
 from tests.support import servers
 
-CHROMIUM = "/usr/bin/chromium"
 END = "2026-06-30"
 
 
@@ -46,8 +46,7 @@ def load_times(url: str, account: str, loads: int) -> dict[str, list[float]]:
     from playwright.sync_api import sync_playwright
     times = {"portfolio": [], "account": []}
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        browser = chromium.launch(p)
         page = browser.new_page(viewport={"width": 1440, "height": 1200})
         for _ in range(loads):
             for name, path, ready in (("portfolio", "/", "Highest ARR at risk"),

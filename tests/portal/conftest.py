@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -22,6 +23,20 @@ def portal_db(scored_db, tmp_path, monkeypatch) -> Path:
     monkeypatch.setenv("RADAR_APP_DB", f"sqlite:///{tmp_path / 'app.db'}")
     monkeypatch.delenv("RADAR_AUTH", raising=False)
     return db
+
+
+def served_copy(scored_db: Path, mlflow_store: Path, tmp_path: Path) -> tuple[Path, dict, list[tuple[str, str]]]:
+    """For a portal served as a real process: a private copy of the scored warehouse and of the
+    registry, the environment that points at them (and a private app store), and the accounts at
+    the latest scores as (owner, account_id), riskiest first."""
+    db = tmp_path / "w.duckdb"
+    shutil.copy(scored_db, db)
+    shutil.copy(mlflow_store / "mlflow.db", tmp_path / "mlflow.db")
+    env = {"RADAR_APP_DB": f"sqlite:///{tmp_path / 'app.db'}", "MLFLOW_TRACKING_URI": f"sqlite:///{tmp_path / 'mlflow.db'}"}
+    with duckdb.connect(str(db), read_only=True) as con:
+        rows = con.execute("""select a.owner, s.account_id from scores s join accounts a using (account_id)
+                              where s.as_of = (select max(as_of) from scores) order by s.churn_probability desc""").fetchall()
+    return db, env, rows
 
 
 @pytest.fixture

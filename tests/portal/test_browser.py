@@ -6,13 +6,12 @@ import socket
 import subprocess
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 
 from portal.launch import command
+from tests.support import browser as chromium
 
-CHROMIUM = "/usr/bin/chromium"
 pytestmark = pytest.mark.browser
 
 
@@ -42,12 +41,11 @@ def server(portal_db, mlflow_store):
     proc.wait(timeout=20)
 
 
-@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (apt-get install chromium)")
+@pytest.mark.skipif(not chromium.available(), reason="Debian's chromium is not installed (apt-get install chromium)")
 def test_portfolio_to_account_drivers_in_a_real_browser(server, tmp_path):
     from playwright.sync_api import expect, sync_playwright
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        browser = chromium.launch(p)
         page = browser.new_page(viewport={"width": 1400, "height": 1600})
         page.goto(server)
         expect(page.get_by_text("Highest ARR at risk")).to_be_visible(timeout=60_000)
@@ -64,7 +62,7 @@ def test_portfolio_to_account_drivers_in_a_real_browser(server, tmp_path):
     assert shot.stat().st_size > 10_000
 
 
-@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (apt-get install chromium)")
+@pytest.mark.skipif(not chromium.available(), reason="Debian's chromium is not installed (apt-get install chromium)")
 def test_every_address_people_share_opens_its_page_and_back_leaves_it(server, portal_db):
     """/ and /portfolio open the portfolio; /?account=ID (the digest's and QBR pack's links) and
     /account?account=ID (the address bar on the account page) open that account; each keeps its
@@ -76,8 +74,7 @@ def test_every_address_people_share_opens_its_page_and_back_leaves_it(server, po
                                           where s.as_of = (select max(as_of) from scores)
                                           order by s.churn_probability desc limit 1""").fetchone()
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        browser = chromium.launch(p)
         page = browser.new_page(viewport={"width": 1400, "height": 1200})
         for address, shows in [
             ("/", "Highest ARR at risk"),

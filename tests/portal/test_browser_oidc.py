@@ -4,36 +4,27 @@ in the person the test names. The whole redirect flow runs: portal -> provider -
 signed cookie -> the person's role from the roles file."""
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
-import duckdb
 import pytest
 
+from tests.portal.conftest import served_copy
+from tests.support import browser as chromium
 from tests.support import oidc, servers
 
-CHROMIUM = "/usr/bin/chromium"
 pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")]
+              pytest.mark.skipif(not chromium.available(), reason="Debian's chromium is not installed")]
 
 
 @pytest.fixture
 def site(scored_db, mlflow_store, tmp_path):
     """The portal signing people in through the provider; one SAM in the roles file."""
-    db = tmp_path / "w.duckdb"
-    shutil.copy(scored_db, db)
-    shutil.copy(mlflow_store / "mlflow.db", tmp_path / "mlflow.db")
-    with duckdb.connect(str(db), read_only=True) as con:
-        rows = con.execute("""select a.owner, s.account_id from scores s join accounts a using (account_id)
-                              where s.as_of = (select max(as_of) from scores) order by s.churn_probability desc""").fetchall()
+    db, env, rows = served_copy(scored_db, mlflow_store, tmp_path)
     owner, mine = rows[0]
     roles = tmp_path / "roles.toml"
     roles.write_text(f'[users."avery@example.com"]\nrole = "sam"\nowner = "{owner}"\n')
     port = servers.free_port()
     home = tmp_path / "portal"
     (home / ".streamlit").mkdir(parents=True)
-    env = {"RADAR_AUTH": "oidc", "RADAR_ROLES": str(roles), "RADAR_APP_DB": f"sqlite:///{tmp_path / 'app.db'}",
-           "MLFLOW_TRACKING_URI": f"sqlite:///{tmp_path / 'mlflow.db'}"}
+    env |= {"RADAR_AUTH": "oidc", "RADAR_ROLES": str(roles)}
     with oidc.provider() as provider:
         (home / ".streamlit" / "secrets.toml").write_text(
             f'[auth]\nredirect_uri = "http://localhost:{port}/oauth2callback"\n'
@@ -44,19 +35,21 @@ def site(scored_db, mlflow_store, tmp_path):
                    "other": next(a for o, a in rows if o != owner)}
 
 
-def chromium(p):
-    return p.chromium.launch(executable_path=CHROMIUM, args=[
-        "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+def sign_in(p, site, email: str, name: str):
+    """A new browser that opens the portal and signs in as the person the provider knows as
+    `email`; returns (browser, page) once the provider has issued their tokens."""
+    site["provider"].person = {"email": email, "name": name}
+    browser = chromium.launch(p)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(site["url"])
+    page.get_by_role("button", name="Sign in").click(timeout=90_000)
+    return browser, page
 
 
 def test_a_sam_signs_in_with_the_identity_provider_sees_their_book_and_signs_out(site):
     from playwright.sync_api import expect, sync_playwright
-    site["provider"].person = {"email": "avery@example.com", "name": "Avery"}
     with sync_playwright() as p:
-        browser = chromium(p)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(site["url"])
-        page.get_by_role("button", name="Sign in").click(timeout=90_000)
+        browser, page = sign_in(p, site, "avery@example.com", "Avery")
         expect(page.get_by_text(f"Signed in as avery@example.com · sam · book of {site['owner']}")).to_be_visible(
             timeout=90_000)
         assert site["provider"].sign_ins == 1
@@ -75,12 +68,8 @@ def test_a_sam_signs_in_with_the_identity_provider_sees_their_book_and_signs_out
 
 def test_someone_the_provider_knows_but_the_roles_file_does_not_sees_no_figures(site):
     from playwright.sync_api import expect, sync_playwright
-    site["provider"].person = {"email": "stranger@example.com", "name": "Stranger"}
     with sync_playwright() as p:
-        browser = chromium(p)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(site["url"])
-        page.get_by_role("button", name="Sign in").click(timeout=90_000)
+        browser, page = sign_in(p, site, "stranger@example.com", "Stranger")
         expect(page.get_by_text("stranger@example.com")).to_be_visible(timeout=90_000)
         assert site["provider"].sign_ins == 1
         expect(page.get_by_text("Highest ARR at risk")).to_have_count(0)

@@ -2,18 +2,15 @@
 screenshot of every page they see (under the test's temporary folder)."""
 from __future__ import annotations
 
-import os
-import shutil
-from pathlib import Path
-
 import duckdb
 import pytest
 
+from tests.portal.conftest import served_copy
+from tests.support import browser as chromium
 from tests.support import servers
 
-CHROMIUM = "/usr/bin/chromium"
 pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed"),
+              pytest.mark.skipif(not chromium.available(), reason="Debian's chromium is not installed"),
               pytest.mark.skipif(not servers.nginx_available(), reason="nginx is not installed")]
 USERS = {"lee@example.com": "leader", "sam@example.com": "sam", "ana@example.com": "analyst"}
 
@@ -21,12 +18,8 @@ USERS = {"lee@example.com": "leader", "sam@example.com": "sam", "ana@example.com
 @pytest.fixture
 def site(scored_db, mlflow_store, tmp_path):
     """The portal behind nginx sign-in, on a private warehouse, app store and registry copy."""
-    db = tmp_path / "w.duckdb"
-    shutil.copy(scored_db, db)
-    shutil.copy(mlflow_store / "mlflow.db", tmp_path / "mlflow.db")
+    db, env, rows = served_copy(scored_db, mlflow_store, tmp_path)
     with duckdb.connect(str(db), read_only=True) as con:
-        rows = con.execute("""select a.owner, s.account_id from scores s join accounts a using (account_id)
-                              where s.as_of = (select max(as_of) from scores) order by s.churn_probability desc""").fetchall()
         former = con.execute("""select account_id, name from accounts where account_id in (select account_id from scores)
                                 and account_id not in (select account_id from scores
                                                        where as_of = (select max(as_of) from scores))
@@ -35,8 +28,7 @@ def site(scored_db, mlflow_store, tmp_path):
     roles = tmp_path / "roles.toml"
     roles.write_text("".join(f'[users."{u}"]\nrole = "{r}"\n' + (f'owner = "{owner}"\n' if r == "sam" else "") + "\n"
                              for u, r in USERS.items()))
-    env = {"RADAR_AUTH": "header", "RADAR_ROLES": str(roles), "RADAR_APP_DB": f"sqlite:///{tmp_path / 'app.db'}",
-           "MLFLOW_TRACKING_URI": f"sqlite:///{tmp_path / 'mlflow.db'}"}
+    env |= {"RADAR_AUTH": "header", "RADAR_ROLES": str(roles)}
     with servers.portal(db, env, tmp_path / "portal.log") as upstream, \
             servers.signing_proxy(upstream, {u: "pw" for u in USERS}, tmp_path / "nginx") as url:
         yield {"url": url, "mine": mine, "owner": owner, "other": next(a for o, a in rows if o != owner),
@@ -44,8 +36,7 @@ def site(scored_db, mlflow_store, tmp_path):
 
 
 def browse(p, user: str):
-    browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-        "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+    browser = chromium.launch(p)
     page = browser.new_context(http_credentials={"username": user, "password": "pw"},
                                viewport={"width": 1440, "height": 1000}).new_page()
     return browser, page

@@ -20,9 +20,9 @@ import pandas as pd
 import pytest
 
 from features.catalog import money
+from tests.support import browser as chromium
 from tests.support import servers
 
-CHROMIUM = "/usr/bin/chromium"
 pytestmark = pytest.mark.browser
 LEADER, SAM = "lee@example.com", "sam@example.com"
 REFRESH = ("ingest", "features", "health", "score")
@@ -63,7 +63,7 @@ def page_problems(page) -> list[str]:
     return found
 
 
-@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (apt-get install chromium)")
+@pytest.mark.skipif(not chromium.available(), reason="Debian's chromium is not installed (apt-get install chromium)")
 @pytest.mark.skipif(not servers.nginx_available(), reason="nginx is not installed (apt-get install nginx-light)")
 def test_a_team_uses_the_portal_through_two_nightly_refreshes(scored_db, sample_source, mlflow_store, tmp_path):
     from playwright.sync_api import expect, sync_playwright
@@ -84,8 +84,7 @@ def test_a_team_uses_the_portal_through_two_nightly_refreshes(scored_db, sample_
     with servers.portal(db, env, tmp_path / "portal.log") as upstream, \
             servers.signing_proxy(upstream, {LEADER: "pw-lee", SAM: "pw-sam"}, tmp_path / "nginx") as url, \
             sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        browser = chromium.launch(p)
         lead = browser.new_context(http_credentials={"username": LEADER, "password": "pw-lee"},
                                    viewport={"width": 1440, "height": 1200}).new_page()
         sam = browser.new_context(http_credentials={"username": SAM, "password": "pw-sam"},
